@@ -1,0 +1,35 @@
+# metasheet-cache — see README.md. `make dev` and `make test` are the quick start.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NODE_DEPS := node_modules/.package-lock.json
+
+.PHONY: help setup dev test typecheck lint unit redis-test load bench
+
+help: ## list targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(NODE_DEPS): package-lock.json
+	npm ci --no-audit --no-fund
+
+setup: ## install npm deps, Debian prometheus/redis-server when missing, start Redis if none answers
+	bash scripts/setup.sh
+
+dev: $(NODE_DEPS) ## run the service on :8900 with embedded defaults (no Redis, no cluster)
+	npx tsx service/main.ts
+
+test: setup ## typecheck + lint + every test (unit, end-to-end, Redis)
+	npm run typecheck
+	npm run lint
+	npx vitest run
+
+typecheck: $(NODE_DEPS) ## tsc --noEmit, strict
+	npm run typecheck
+
+lint: $(NODE_DEPS) ## biome
+	npm run lint
+
+load: $(NODE_DEPS) ## drive the example API: make load URL=http://127.0.0.1:8900 DURATION=30 RATE=200
+	npx tsx scripts/loadgen.ts --url $(or $(URL),http://127.0.0.1:8900) --duration $(or $(DURATION),30) --rate $(or $(RATE),200)
+
+bench: $(NODE_DEPS) ## micro-benchmarks with same-run baselines (not part of make test)
+	npx tsx scripts/bench.ts
