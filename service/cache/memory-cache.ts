@@ -1,0 +1,120 @@
+import { LRUCache } from 'lru-cache';
+import type { Cache, SetOptions } from './cache.ts';
+import { CacheError, fail, ok, type Result } from './result.ts';
+
+/** Options of `MemoryCache`. */
+export interface MemoryCacheOptions {
+  /** Most entries held; least recently used go first. @default 10_000 */
+  readonly maxEntries?: number;
+  /** Most bytes held (UTF-16 length of the JSON value ×2 + key). @default 64 MiB */
+  readonly maxBytes?: number;
+  /** Largest single value accepted, in bytes; larger ones are declined. @default maxBytes / 16 */
+  readonly maxValueBytes?: number;
+  /** Clock for TTLs, injectable for tests. @default performance.now */
+  readonly now?: () => number;
+}
+
+interface Entry {
+  readonly json: string;
+  readonly tags: readonly string[];
+}
+
+/**
+ * In-process LRU cache (lru-cache), bounded by entries and bytes, with per-entry TTL.
+ * Values are stored as JSON, like in Redis, so callers cannot mutate cached state and
+ * a value that cannot be serialised fails as `serialization` instead of later.
+ */
+export class MemoryCache implements Cache {
+  readonly impl = 'memory';
+  private readonly lru: LRUCache<string, Entry>;
+  private readonly byTag = new Map<string, Set<string>>();
+  private readonly maxValueBytes: number;
+
+  constructor(opts: MemoryCacheOptions = {}) {
+    const maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
+    this.maxValueBytes = opts.maxValueBytes ?? Math.floor(maxBytes / 16);
+    this.lru = new LRUCache<string, Entry>({
+      max: opts.maxEntries ?? 10_000,
+      maxSize: maxBytes,
+      sizeCalculation: (e, key) => entryBytes(key, e.json),
+      ttlAutopurge: false,
+      ...(opts.now ? { perf: { now: opts.now } } : {}),
+      dispose: (e, key) => this.untag(key, e.tags),
+    });
+  }
+
+  async get<T>(key: string): Promise<Result<T | undefined>> {
+    const e = this.lru.get(key);
+    if (e === undefined) return ok(undefined);
+    try {
+      return ok(JSON.parse(e.json) as T);
+    } catch (err) {
+      return fail(CacheError.from(err, 'serialization'));
+    }
+  }
+
+  async set<T>(key: string, value: T, opts: SetOptions): Promise<Result<boolean>> {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(value);
+    } catch (err) {
+      return fail(CacheError.from(err, 'serialization'));
+    }
+    if (json === undefined) return fail(new CacheError('serialization', 'value is not JSON'));
+    if (entryBytes(key, json) > this.maxValueBytes) {
+      return fail(
+        new CacheError('value_too_large', `value of ${key} exceeds ${this.maxValueBytes} bytes`),
+      );
+    }
+    const tags = opts.tags ?? [];
+    this.lru.set(key, { json, tags }, { ttl: Math.max(1, opts.ttlMs) });
+    for (const t of tags) {
+      const keys = this.byTag.get(t);
+      if (keys) keys.add(key);
+      else this.byTag.set(t, new Set([key]));
+    }
+    return ok(true);
+  }
+
+  async del(key: string): Promise<Result<boolean>> {
+    return ok(this.lru.delete(key));
+  }
+
+  async invalidateTag(tag: string): Promise<Result<number>> {
+    const keys = this.byTag.get(tag);
+    if (!keys) return ok(0);
+    let removed = 0;
+    for (const k of [...keys]) if (this.lru.delete(k)) removed++;
+    this.byTag.delete(tag);
+    return ok(removed);
+  }
+
+  /** Entries currently held (expired ones may linger until touched). */
+  get entries(): number {
+    return this.lru.size;
+  }
+
+  /** Bytes currently held, as counted against `maxBytes`. */
+  get bytes(): number {
+    return this.lru.calculatedSize;
+  }
+
+  async close(): Promise<void> {
+    this.lru.clear();
+    this.byTag.clear();
+  }
+
+  private untag(key: string, tags: readonly string[]): void {
+    for (const t of tags) {
+      const keys = this.byTag.get(t);
+      if (!keys) continue;
+      keys.delete(key);
+      if (keys.size === 0) this.byTag.delete(t);
+    }
+  }
+}
+
+/** Bytes an entry costs: JS strings are UTF-16, plus a fixed overhead per entry. */
+function entryBytes(key: string, json: string): number {
+  return (key.length + json.length) * 2 + 64;
+}

@@ -1,0 +1,179 @@
+import type { Cache, SetOptions } from './cache.ts';
+import { type InstrumentationDeps, InstrumentedCache } from './instrumented.ts';
+import { NullCache } from './null-cache.ts';
+import type { Result } from './result.ts';
+import type { PatternStats } from './stats.ts';
+
+/** Options of `CacheRegistry`. */
+export interface CacheRegistryOptions extends InstrumentationDeps {
+  /** The implementation to start with. @default new NullCache() */
+  readonly initial?: Cache;
+  /** FEATURE_CACHE: when false, nothing is cached and no cache metric is recorded. @default true */
+  readonly enabled?: boolean;
+  /** Phase 3 whitelist: only these patterns reach the implementation; `null` = all. @default null */
+  readonly whitelist?: readonly string[] | null;
+}
+
+/** What `GET /internal/cache` shows. */
+export interface CacheStatus {
+  readonly enabled: boolean;
+  readonly impl: string;
+  readonly whitelist: readonly string[] | null;
+  readonly swaps: number;
+  readonly activeSince: string;
+  readonly inFlight: number;
+  readonly patternLimit: number;
+  readonly patternsTracked: number;
+  readonly patterns: PatternStats[];
+}
+
+interface Slot {
+  readonly cache: Cache;
+  inFlight: number;
+  retired: boolean;
+  drained?: () => void;
+}
+
+/**
+ * Holds the active cache implementation, instrumented. `swap()` replaces it at run time:
+ * new operations go to the new one at once, operations already running finish on the
+ * old one, which is closed only after they have. Implements `Cache` itself, so callers
+ * hold the registry and never see a swap.
+ */
+export class CacheRegistry implements Cache {
+  private slot: Slot;
+  private readonly observeOnly: Cache;
+  private readonly disabled: Cache = new NullCache();
+  private enabled: boolean;
+  private allowed: ReadonlySet<string> | null;
+  private swaps = 0;
+  private activeSince = new Date();
+
+  constructor(private readonly deps: CacheRegistryOptions) {
+    this.enabled = deps.enabled ?? true;
+    this.allowed = deps.whitelist ? new Set(deps.whitelist) : null;
+    this.observeOnly = new InstrumentedCache(new NullCache(), deps);
+    this.slot = this.newSlot(deps.initial ?? new NullCache());
+    this.publishEnabled(undefined);
+    deps.metrics.keyPatternLimit.set(deps.patterns.limit);
+    this.publishWhitelist(null);
+  }
+
+  /** The active implementation's name (`null`, `memory`, `redis`). */
+  get impl(): string {
+    return this.slot.cache.impl;
+  }
+
+  /** Whether FEATURE_CACHE is on. */
+  get isEnabled(): boolean {
+    return this.enabled;
+  }
+
+  /**
+   * Makes `next` the active implementation. Resolves once the previous one has finished
+   * its in-flight operations and been closed; returns it (closed).
+   */
+  async swap(next: Cache): Promise<Cache> {
+    const prev = this.slot;
+    this.slot = this.newSlot(next);
+    this.swaps++;
+    this.activeSince = new Date();
+    this.publishEnabled(prev.cache.impl);
+    prev.retired = true;
+    if (prev.inFlight > 0) await new Promise<void>((resolve) => (prev.drained = resolve));
+    await prev.cache.close();
+    return prev.cache;
+  }
+
+  /** Turns FEATURE_CACHE on or off at run time. */
+  setEnabled(enabled: boolean): void {
+    this.enabled = enabled;
+    this.publishEnabled(undefined);
+  }
+
+  /** Sets the Phase 3 whitelist (`null`: every pattern uses the active implementation). */
+  setWhitelist(patterns: readonly string[] | null): void {
+    const before = this.allowed;
+    this.allowed = patterns ? new Set(patterns) : null;
+    this.publishWhitelist(before);
+  }
+
+  /** Whether gets/sets of `pattern` reach the active implementation. */
+  serves(pattern: string): boolean {
+    return this.enabled && (this.allowed === null || this.allowed.has(pattern));
+  }
+
+  get<T>(key: string): Promise<Result<T | undefined>> {
+    return this.route(key, (c) => c.get<T>(key));
+  }
+
+  set<T>(key: string, value: T, opts: SetOptions): Promise<Result<boolean>> {
+    return this.route(key, (c) => c.set(key, value, opts));
+  }
+
+  // Deletes and invalidations always reach the implementation, whitelisted or not, so a
+  // pattern that leaves and re-enters the whitelist never serves a stale value.
+  del(key: string): Promise<Result<boolean>> {
+    return this.enabled ? this.run((c) => c.del(key)) : this.disabled.del(key);
+  }
+
+  invalidateTag(tag: string): Promise<Result<number>> {
+    return this.enabled ? this.run((c) => c.invalidateTag(tag)) : this.disabled.invalidateTag(tag);
+  }
+
+  status(): CacheStatus {
+    return {
+      enabled: this.enabled,
+      impl: this.impl,
+      whitelist: this.allowed ? [...this.allowed] : null,
+      swaps: this.swaps,
+      activeSince: this.activeSince.toISOString(),
+      inFlight: this.slot.inFlight,
+      patternLimit: this.deps.patterns.limit,
+      patternsTracked: this.deps.patterns.size,
+      patterns: this.deps.stats.snapshot(),
+    };
+  }
+
+  /** Closes the active implementation. */
+  async close(): Promise<void> {
+    await this.slot.cache.close();
+  }
+
+  private route<R>(key: string, op: (c: Cache) => Promise<R>): Promise<R> {
+    if (!this.enabled) return op(this.disabled);
+    if (this.allowed !== null && !this.allowed.has(this.deps.patterns.extract(key))) {
+      return op(this.observeOnly);
+    }
+    return this.run(op);
+  }
+
+  private async run<R>(op: (c: Cache) => Promise<R>): Promise<R> {
+    const slot = this.slot;
+    slot.inFlight++;
+    try {
+      return await op(slot.cache);
+    } finally {
+      slot.inFlight--;
+      if (slot.retired && slot.inFlight === 0) slot.drained?.();
+    }
+  }
+
+  private newSlot(cache: Cache): Slot {
+    const instrumented =
+      cache instanceof InstrumentedCache ? cache : new InstrumentedCache(cache, this.deps);
+    return { cache: instrumented, inFlight: 0, retired: false };
+  }
+
+  private publishEnabled(previousImpl: string | undefined): void {
+    const g = this.deps.metrics.cacheEnabled;
+    if (previousImpl !== undefined && previousImpl !== this.impl) g.set({ impl: previousImpl }, 0);
+    g.set({ impl: this.impl }, this.enabled ? 1 : 0);
+  }
+
+  private publishWhitelist(before: ReadonlySet<string> | null): void {
+    const g = this.deps.metrics.patternEnabled;
+    for (const p of before ?? []) g.remove({ key_pattern: p });
+    for (const p of this.allowed ?? []) g.set({ key_pattern: p }, 1);
+  }
+}

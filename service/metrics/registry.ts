@@ -1,0 +1,70 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
+import { HTTP_BUCKETS, METRICS } from './names.ts';
+
+/** Label names of a metric in the contract, as a tuple type. */
+type LabelsOf<K extends keyof typeof METRICS> = (typeof METRICS)[K]['labels'][number];
+
+/**
+ * The service's metrics, registered on an injected registry (never the global one).
+ * Names, help and labels come from `METRICS`; estimator gauges are registered by the
+ * estimator itself (they are computed at scrape time).
+ */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly cacheHits: Counter<LabelsOf<'cacheHits'>>;
+  readonly cacheMisses: Counter<LabelsOf<'cacheMisses'>>;
+  readonly cacheSets: Counter<LabelsOf<'cacheSets'>>;
+  readonly cacheDels: Counter<LabelsOf<'cacheDels'>>;
+  readonly cacheErrors: Counter<LabelsOf<'cacheErrors'>>;
+  readonly cacheInvalidations: Counter<LabelsOf<'cacheInvalidations'>>;
+  readonly cacheEnabled: Gauge<LabelsOf<'cacheEnabled'>>;
+  readonly candidateRequests: Counter<LabelsOf<'candidateRequests'>>;
+  readonly httpDuration: Histogram<LabelsOf<'httpDuration'>>;
+  readonly keyPatternsTracked: Gauge;
+  readonly keyPatternLimit: Gauge;
+  readonly cacheEntries: Gauge<LabelsOf<'cacheEntries'>>;
+  readonly cacheSizeBytes: Gauge<LabelsOf<'cacheSizeBytes'>>;
+  readonly abRequests: Counter<LabelsOf<'abRequests'>>;
+  readonly circuitOpen: Gauge<LabelsOf<'circuitOpen'>>;
+  readonly patternEnabled: Gauge<LabelsOf<'patternEnabled'>>;
+}
+
+/** Options of `createMetrics`. */
+export interface CreateMetricsOptions {
+  /** Also register prom-client's default process/Node.js metrics. @default true */
+  readonly defaultMetrics?: boolean;
+}
+
+/** Registers every metric of the contract on `registry` and returns typed handles. */
+export function createMetrics(registry: Registry, opts: CreateMetricsOptions = {}): Metrics {
+  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const reg = { registers: [registry] };
+  const counter = <K extends keyof typeof METRICS>(k: K) =>
+    new Counter<LabelsOf<K>>({ ...spec(k), ...reg });
+  const gauge = <K extends keyof typeof METRICS>(k: K) =>
+    new Gauge<LabelsOf<K>>({ ...spec(k), ...reg });
+  return {
+    registry,
+    cacheHits: counter('cacheHits'),
+    cacheMisses: counter('cacheMisses'),
+    cacheSets: counter('cacheSets'),
+    cacheDels: counter('cacheDels'),
+    cacheErrors: counter('cacheErrors'),
+    cacheInvalidations: counter('cacheInvalidations'),
+    cacheEnabled: gauge('cacheEnabled'),
+    candidateRequests: counter('candidateRequests'),
+    httpDuration: new Histogram({ ...spec('httpDuration'), buckets: [...HTTP_BUCKETS], ...reg }),
+    keyPatternsTracked: gauge('keyPatternsTracked'),
+    keyPatternLimit: gauge('keyPatternLimit'),
+    cacheEntries: gauge('cacheEntries'),
+    cacheSizeBytes: gauge('cacheSizeBytes'),
+    abRequests: counter('abRequests'),
+    circuitOpen: gauge('circuitOpen'),
+    patternEnabled: gauge('patternEnabled'),
+  };
+}
+
+function spec<K extends keyof typeof METRICS>(k: K) {
+  const m = METRICS[k];
+  return { name: m.name, help: m.help, labelNames: [...m.labels] as LabelsOf<K>[] };
+}
