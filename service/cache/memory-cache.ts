@@ -38,6 +38,7 @@ export class MemoryCache implements Cache {
       maxSize: maxBytes,
       sizeCalculation: (e, key) => entryBytes(key, e.json),
       ttlAutopurge: false,
+      ttlResolution: 0,
       ...(opts.now ? { perf: { now: opts.now } } : {}),
       dispose: (e, key) => this.untag(key, e.tags),
     });

@@ -1,0 +1,22 @@
+import { ErrorReply, TimeoutError } from 'redis';
+import { CacheError } from './result.ts';
+import { OperationTimeoutError } from './with-timeout.ts';
+
+/**
+ * Maps whatever a node-redis call rejected with onto a stable `CacheError` type:
+ * our deadline or a client timeout → `timeout`; a server error reply (the server did
+ * answer, e.g. OOM or a script error) → `internal`; everything else the client throws
+ * (offline, closed, socket reset, queue full) → `connection`.
+ */
+export function classifyRedisError(err: unknown): CacheError {
+  if (err instanceof CacheError) return err;
+  if (err instanceof OperationTimeoutError || err instanceof TimeoutError) {
+    return CacheError.from(err, 'timeout');
+  }
+  if (err instanceof ErrorReply) return CacheError.from(err, 'internal');
+  return CacheError.from(err, 'connection');
+}
+
+/** Errors that say "Redis is not reachable in time" and so count towards the breaker. */
+export const isAvailabilityError = (e: CacheError): boolean =>
+  e.type === 'timeout' || e.type === 'connection';

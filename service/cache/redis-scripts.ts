@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+
+/** A Lua script with its SHA1, for EVALSHA with an EVAL fallback on NOSCRIPT. */
+export interface LuaScript {
+  readonly source: string;
+  readonly sha1: string;
+}
+
+const script = (source: string): LuaScript => ({
+  source,
+  sha1: createHash('sha1').update(source).digest('hex'),
+});
+
+/**
+ * KEYS[1] value key, KEYS[2..n] tag sets; ARGV[1] JSON, ARGV[2] TTL ms.
+ * Stores the value and adds it to every tag set in one atomic step. A tag set lives at
+ * least as long as its longest-lived member, so it expires by itself once all are gone.
+ */
+export const SET_WITH_TAGS = script(`
+local ttl = tonumber(ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+for i = 2, #KEYS do
+  redis.call('SADD', KEYS[i], KEYS[1])
+  if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end
+end
+return 1
+`);
+
+/**
+ * KEYS[1] tag set. Deletes every member and the set itself atomically (no reader sees
+ * half a tag invalidated); returns how many member keys existed. DEL in chunks keeps
+ * `unpack` under Lua's stack limit for large tags.
+ */
+export const INVALIDATE_TAG = script(`
+local members = redis.call('SMEMBERS', KEYS[1])
+local removed = 0
+for i = 1, #members, 1000 do
+  removed = removed + redis.call('DEL', unpack(members, i, math.min(i + 999, #members)))
+end
+redis.call('DEL', KEYS[1])
+return removed
+`);
