@@ -1,0 +1,273 @@
+import { createClient, ErrorReply } from 'redis';
+import type { Cache, SetOptions } from './cache.ts';
+import {
+  type BreakerListener,
+  type BreakerState,
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+} from './circuit-breaker.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { classifyRedisError, isAvailabilityError } from './redis-errors.ts';
+import { INVALIDATE_TAG, type LuaScript, SET_WITH_TAGS } from './redis-scripts.ts';
+import { CacheError, fail, ok, type Result } from './result.ts';
+import { TimeoutQueue } from './with-timeout.ts';
+
+export interface RedisCacheOptions {
+  /** e.g. `redis://127.0.0.1:6379` (validated by `service/config.ts`). */
+  readonly url: string;
+  /** Namespace of every key, one per environment, e.g. `metasheet:staging:`. Non-empty. */
+  readonly keyPrefix: string;
+  /** Deadline of each operation; past it the op resolves with error `timeout`. @default 50 */
+  readonly timeoutMs?: number;
+  /** Largest serialised value (UTF-8 bytes) that is stored. @default 524288 (512 KiB) */
+  readonly maxValueBytes?: number;
+  /** TTLs are stretched by a random 0..ratio so keys written together expire apart. @default 0.1 */
+  readonly ttlJitterRatio?: number;
+  /** @default { failureThreshold: 5, cooldownMs: 1000 } */
+  readonly breaker?: Omit<CircuitBreakerOptions, 'clock'>;
+  /** TCP connect timeout. @default 1000 */
+  readonly connectTimeoutMs?: number;
+  /** Cap of the reconnect back-off. @default 1000 */
+  readonly maxReconnectDelayMs?: number;
+  /** Commands queued in the client (written + awaiting reply) before ops fail fast. @default 10000 */
+  readonly maxQueuedCommands?: number;
+  /** Called with every client error (they are also returned as Results); e.g. a rate-limited log. */
+  readonly onClientError?: (err: Error) => void;
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** @default Math.random */
+  readonly random?: () => number;
+}
+
+/** What `/internal/cache` can show about the Redis layer. */
+export interface RedisCacheStatus {
+  readonly connected: boolean;
+  readonly breaker: BreakerState;
+  readonly consecutiveFailures: number;
+  readonly lastClientError: string | undefined;
+}
+
+/**
+ * The Redis implementation of `Cache` on node-redis v5 (one auto-pipelining connection).
+ *
+ * Every op resolves to a Result within `timeoutMs`: it never throws and never waits for
+ * a reconnect (the offline queue is disabled, so ops fail fast with `connection` while
+ * the client reconnects in the background). A circuit breaker stops touching Redis after
+ * repeated `timeout`/`connection` failures and lets a probe through after a cool-down.
+ * Keys are `<prefix>v:<key>`, tag sets `<prefix>t:<tag>`.
+ */
+export class RedisCache implements Cache {
+  readonly impl = 'redis';
+  readonly keyPrefix: string;
+  readonly maxValueBytes: number;
+  readonly #client: ReturnType<typeof createClient>;
+  readonly #breaker: CircuitBreaker;
+  readonly #timeouts: TimeoutQueue;
+  readonly #jitter: number;
+  readonly #random: () => number;
+  #lastClientError: string | undefined;
+  #closed: Promise<void> | undefined;
+
+  constructor(opts: RedisCacheOptions) {
+    if (opts.keyPrefix.length === 0) throw new RangeError('keyPrefix must not be empty');
+    const clock = opts.clock ?? systemClock;
+    this.keyPrefix = opts.keyPrefix;
+    this.maxValueBytes = opts.maxValueBytes ?? 512 * 1024;
+    this.#jitter = opts.ttlJitterRatio ?? 0.1;
+    this.#random = opts.random ?? Math.random;
+    this.#breaker = new CircuitBreaker({ ...opts.breaker, clock });
+    this.#timeouts = new TimeoutQueue(opts.timeoutMs ?? 50, clock);
+    const maxDelay = opts.maxReconnectDelayMs ?? 1000;
+    this.#client = createClient({
+      url: opts.url,
+      disableOfflineQueue: true,
+      commandsQueueMaxLength: opts.maxQueuedCommands ?? 10_000,
+      socket: {
+        connectTimeout: opts.connectTimeoutMs ?? 1000,
+        // Never give up: an outage must end with the cache back, without a restart.
+        reconnectStrategy: (retries) =>
+          Math.min(50 * 2 ** Math.min(retries, 10), maxDelay) + Math.floor(Math.random() * 50),
+      },
+    });
+    // Without an 'error' listener EventEmitter would throw and crash the process.
+    this.#client.on('error', (err: Error) => {
+      this.#lastClientError = err.message;
+      opts.onClientError?.(err);
+    });
+    // connect() retries until it succeeds or the client is destroyed; its outcome is
+    // observed through isReady, so an unreachable Redis at startup neither crashes nor blocks.
+    this.#client.connect().catch(() => {});
+  }
+
+  /** Current breaker state; `open`/`half_open` mean the cache is being bypassed. */
+  get breakerState(): BreakerState {
+    return this.#breaker.state;
+  }
+
+  /** Subscribes to breaker transitions (e.g. to set `cache_circuit_open{impl}`); returns unsubscribe. */
+  onBreakerStateChange(listener: BreakerListener): () => void {
+    return this.#breaker.onStateChange(listener);
+  }
+
+  get status(): RedisCacheStatus {
+    return {
+      connected: this.#client.isReady,
+      breaker: this.#breaker.state,
+      consecutiveFailures: this.#breaker.consecutiveFailures,
+      lastClientError: this.#lastClientError,
+    };
+  }
+
+  /** Resolves `ok(true)` once connected, or a `connection` error after `withinMs` (for start-up checks). */
+  async ready(withinMs = 2000): Promise<Result<true>> {
+    const deadline = Date.now() + withinMs;
+    while (!this.#client.isReady) {
+      if (this.#closed || Date.now() >= deadline) {
+        const why = this.#lastClientError ?? 'not connected';
+        return fail(new CacheError('connection', `Redis not ready after ${withinMs} ms: ${why}`));
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return ok(true);
+  }
+
+  get<T = unknown>(key: string): Promise<Result<T | undefined>> {
+    return this.#call(() => this.#client.get(this.#valueKey(key))).then((r) => {
+      if (!r.ok) return r;
+      if (r.value === null) return ok(undefined);
+      try {
+        return ok(JSON.parse(r.value) as T);
+      } catch (err) {
+        return fail(CacheError.from(err, 'serialization'));
+      }
+    });
+  }
+
+  set<T = unknown>(key: string, value: T, opts: SetOptions): Promise<Result<boolean>> {
+    if (!(opts.ttlMs > 0) || !Number.isFinite(opts.ttlMs)) {
+      return Promise.resolve(
+        fail(new CacheError('internal', `ttlMs must be > 0, got ${opts.ttlMs}`)),
+      );
+    }
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(value);
+    } catch (err) {
+      return Promise.resolve(fail(CacheError.from(err, 'serialization')));
+    }
+    if (json === undefined) {
+      return Promise.resolve(
+        fail(new CacheError('serialization', 'value is not JSON-serialisable')),
+      );
+    }
+    const vkey = this.#valueKey(key);
+    if (this.#tooLarge(json)) {
+      // Drop the previous value too: keeping it would serve data the caller just replaced.
+      return this.#call(() => this.#client.del(vkey)).then(() =>
+        fail(
+          new CacheError('value_too_large', `value of ${key} exceeds ${this.maxValueBytes} bytes`),
+        ),
+      );
+    }
+    const ttl = String(Math.max(1, Math.round(opts.ttlMs * (1 + this.#jitter * this.#random()))));
+    const tags = opts.tags ?? [];
+    if (tags.length === 0) {
+      return this.#call(() => this.#client.sendCommand(['SET', vkey, json, 'PX', ttl])).then((r) =>
+        r.ok ? ok(true) : r,
+      );
+    }
+    const keys = [vkey, ...tags.map((t) => this.#tagKey(t))];
+    return this.#call(() => this.#eval(SET_WITH_TAGS, keys, [json, ttl])).then((r) =>
+      r.ok ? ok(true) : r,
+    );
+  }
+
+  del(key: string): Promise<Result<boolean>> {
+    return this.#call(() => this.#client.del(this.#valueKey(key))).then((r) =>
+      r.ok ? ok(r.value > 0) : r,
+    );
+  }
+
+  invalidateTag(tag: string): Promise<Result<number>> {
+    return this.#call(() => this.#eval(INVALIDATE_TAG, [this.#tagKey(tag)], [])).then((r) =>
+      r.ok ? ok(Number(r.value)) : r,
+    );
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= this.#shutdown();
+    return this.#closed;
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#breaker.dispose();
+    if (!this.#client.isOpen) return;
+    if (this.#client.isReady) {
+      // Let in-flight replies arrive, but never hang a shutdown on a stalled server.
+      const grace = new Promise<void>((r) => setTimeout(r, 500).unref());
+      await Promise.race([this.#client.close().catch(() => {}), grace]);
+    }
+    if (this.#client.isOpen) this.#client.destroy();
+    this.#timeouts.dispose();
+  }
+
+  /** Breaker gate + readiness check + deadline + error mapping, shared by every op. */
+  #call<R>(send: () => Promise<R>): Promise<Result<R>> {
+    if (this.#closed) return Promise.resolve(fail(new CacheError('connection', 'cache closed')));
+    if (!this.#breaker.tryAcquire()) {
+      return Promise.resolve(fail(new CacheError('circuit_open', 'Redis circuit open')));
+    }
+    if (!this.#client.isReady)
+      return Promise.resolve(this.#failed(new Error('Redis not connected')));
+    let pending: Promise<R>;
+    try {
+      pending = send();
+    } catch (err) {
+      return Promise.resolve(this.#failed(err));
+    }
+    return this.#timeouts.run(pending).then(
+      (value) => {
+        this.#breaker.success();
+        return ok(value);
+      },
+      (err: unknown) => this.#failed(err),
+    );
+  }
+
+  #failed<R>(err: unknown): Result<R> {
+    const error = classifyRedisError(err);
+    // A server error reply still proves Redis is reachable.
+    if (isAvailabilityError(error)) this.#breaker.failure();
+    else this.#breaker.success();
+    return fail(error);
+  }
+
+  async #eval(
+    script: LuaScript,
+    keys: readonly string[],
+    args: readonly string[],
+  ): Promise<unknown> {
+    const tail = [String(keys.length), ...keys, ...args];
+    try {
+      return await this.#client.sendCommand(['EVALSHA', script.sha1, ...tail]);
+    } catch (err) {
+      if (!(err instanceof ErrorReply) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return this.#client.sendCommand(['EVAL', script.source, ...tail]);
+    }
+  }
+
+  #tooLarge(json: string): boolean {
+    // UTF-8 needs >= 1 byte per UTF-16 unit and <= 3, so byteLength is rarely needed.
+    if (json.length > this.maxValueBytes) return true;
+    if (json.length * 3 <= this.maxValueBytes) return false;
+    return Buffer.byteLength(json, 'utf8') > this.maxValueBytes;
+  }
+
+  #valueKey(key: string): string {
+    return `${this.keyPrefix}v:${key}`;
+  }
+
+  #tagKey(tag: string): string {
+    return `${this.keyPrefix}t:${tag}`;
+  }
+}

@@ -1,0 +1,123 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { METRICS } from '../metrics/names.ts';
+import { createMetrics } from '../metrics/registry.ts';
+import { seriesValue } from '../testing/metrics-reader.ts';
+import type { Cache } from './cache.ts';
+import { KeyPatternExtractor } from './key-pattern.ts';
+import { MemoryCache } from './memory-cache.ts';
+import { NullCache } from './null-cache.ts';
+import { CacheRegistry } from './registry.ts';
+import { CacheStats } from './stats.ts';
+
+function registry(opts: Partial<ConstructorParameters<typeof CacheRegistry>[0]> = {}) {
+  const metrics = createMetrics(new Registry(), { defaultMetrics: false });
+  const reg = new CacheRegistry({
+    metrics,
+    patterns: new KeyPatternExtractor(),
+    stats: new CacheStats(),
+    ...opts,
+  });
+  return { metrics, reg };
+}
+
+/** A cache whose operations take a few ms, so swaps land while they are in flight. */
+class SlowMemory extends MemoryCache {
+  closed = false;
+  override async get<T>(key: string) {
+    await new Promise((r) => setTimeout(r, Math.random() * 3));
+    if (this.closed) throw new Error('used after close');
+    return super.get<T>(key);
+  }
+  override async close() {
+    this.closed = true;
+    await super.close();
+  }
+}
+
+describe('CacheRegistry hot swap', () => {
+  it('2,000 concurrent operations across 6 swaps: zero failures, old impls closed after draining', async () => {
+    const { reg } = registry();
+    const made: SlowMemory[] = [];
+    const ops: Promise<boolean>[] = [];
+    const swaps: Promise<Cache>[] = [];
+    for (let i = 0; i < 2_000; i++) {
+      const key = `user:${i % 50}`;
+      ops.push(
+        i % 3 === 0
+          ? reg.set(key, i, { ttlMs: 60_000 }).then((r) => r.ok)
+          : reg.get(key).then((r) => r.ok),
+      );
+      if (i % 300 === 150) {
+        const next = i % 600 === 150 ? new SlowMemory() : new NullCache();
+        if (next instanceof SlowMemory) made.push(next);
+        swaps.push(reg.swap(next));
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    }
+    const results = await Promise.all(ops);
+    await Promise.all(swaps);
+    expect(results.filter((ok) => !ok)).toHaveLength(0);
+    expect(swaps).toHaveLength(7);
+    expect(reg.status().swaps).toBe(7);
+    expect(made.filter((m) => m.closed).length).toBe(made.length - (reg.impl === 'memory' ? 1 : 0));
+  });
+
+  it('publishes cache_enabled per impl across a swap', async () => {
+    const { reg, metrics } = registry();
+    const name = METRICS.cacheEnabled.name;
+    expect(await seriesValue(metrics.registry, name, { impl: 'null' })).toBe(1);
+    await reg.swap(new MemoryCache());
+    expect(await seriesValue(metrics.registry, name, { impl: 'null' })).toBe(0);
+    expect(await seriesValue(metrics.registry, name, { impl: 'memory' })).toBe(1);
+    reg.setEnabled(false);
+    expect(await seriesValue(metrics.registry, name, { impl: 'memory' })).toBe(0);
+  });
+});
+
+describe('CacheRegistry FEATURE_CACHE and whitelist', () => {
+  it('disabled: nothing cached, no cache metric recorded', async () => {
+    const { reg, metrics } = registry({ enabled: false, initial: new MemoryCache() });
+    await reg.set('user:1', 1, { ttlMs: 60_000 });
+    expect(await reg.get('user:1')).toEqual({ ok: true, value: undefined });
+    expect(
+      await seriesValue(metrics.registry, METRICS.cacheMisses.name, {
+        impl: 'null',
+        key_pattern: 'user',
+      }),
+    ).toBe(0);
+    expect(
+      await seriesValue(metrics.registry, METRICS.cacheSets.name, {
+        impl: 'memory',
+        key_pattern: 'user',
+      }),
+    ).toBe(0);
+  });
+
+  it('whitelist: only listed patterns reach the implementation, others are observed only', async () => {
+    const { reg, metrics } = registry({ initial: new MemoryCache(), whitelist: ['sheet'] });
+    await reg.set('sheet:1', 's', { ttlMs: 60_000 });
+    await reg.set('user:1', 'u', { ttlMs: 60_000 });
+    expect(await reg.get('sheet:1')).toEqual({ ok: true, value: 's' });
+    expect(await reg.get('user:1')).toEqual({ ok: true, value: undefined });
+    expect(
+      await seriesValue(metrics.registry, METRICS.cacheMisses.name, {
+        impl: 'null',
+        key_pattern: 'user',
+      }),
+    ).toBe(1);
+    expect(
+      await seriesValue(metrics.registry, METRICS.patternEnabled.name, { key_pattern: 'sheet' }),
+    ).toBe(1);
+    reg.setWhitelist(['sheet', 'user']);
+    await reg.set('user:1', 'u', { ttlMs: 60_000 });
+    expect(await reg.get('user:1')).toEqual({ ok: true, value: 'u' });
+    expect(
+      await seriesValue(metrics.registry, METRICS.patternEnabled.name, { key_pattern: 'user' }),
+    ).toBe(1);
+    reg.setWhitelist(['user']);
+    expect(
+      await seriesValue(metrics.registry, METRICS.patternEnabled.name, { key_pattern: 'sheet' }),
+    ).toBe(0);
+  });
+});

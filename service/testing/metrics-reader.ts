@@ -1,0 +1,35 @@
+import type { Registry } from 'prom-client';
+
+/** One sample of a metric as read back from a registry. */
+export interface Sample {
+  readonly labels: Record<string, string | number>;
+  readonly value: number;
+}
+
+/** Every sample of `name` in `registry` (test helper; reads through the public API). */
+export async function samples(registry: Registry, name: string): Promise<Sample[]> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) throw new Error(`metric ${name} is not registered`);
+  const { values } = await metric.get();
+  return values
+    .filter((v) => !('metricName' in v) || v.metricName === name)
+    .map((v) => ({ labels: { ...v.labels } as Record<string, string | number>, value: v.value }));
+}
+
+/** The value of `name` with exactly `labels`, or 0 when that series does not exist. */
+export async function seriesValue(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string>,
+): Promise<number> {
+  const want = JSON.stringify(Object.entries(labels).sort());
+  const hit = (await samples(registry, name)).find(
+    (s) =>
+      JSON.stringify(
+        Object.entries(s.labels)
+          .map(([k, v]) => [k, String(v)])
+          .sort(),
+      ) === want,
+  );
+  return hit?.value ?? 0;
+}
