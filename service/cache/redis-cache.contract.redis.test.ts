@@ -1,0 +1,24 @@
+import { afterAll, beforeAll } from 'vitest';
+import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from '../../test/helpers/redis.ts';
+import { describeCacheContract } from './contract.ts';
+import { RedisCache } from './redis-cache.ts';
+
+// One prefix per run (each test's keys are distinct anyway); removed in afterAll.
+const prefix = uniquePrefix('contract');
+let admin: Awaited<ReturnType<typeof connectRedis>>;
+
+beforeAll(async () => {
+  admin = await connectRedis();
+});
+afterAll(async () => {
+  await deletePrefix(admin, prefix);
+  admin.destroy();
+});
+
+describeCacheContract('RedisCache (real Redis)', async () => {
+  // A generous deadline: this suite checks semantics; deadlines are tested in the fault suite.
+  const cache = new RedisCache({ url: REDIS_URL, keyPrefix: prefix, timeoutMs: 500 });
+  const ready = await cache.ready();
+  if (!ready.ok) throw ready.error;
+  return { cache, elapse: (ms) => new Promise((r) => setTimeout(r, ms)) };
+});
