@@ -1,0 +1,102 @@
+import { type Request, type Response, Router } from 'express';
+import type { MetaSheetSource } from '../source/metasheet-source.ts';
+import { abVariant } from './ab-split.ts';
+import { type ReadThroughDeps, readThrough } from './read-through.ts';
+import { API_ROUTES, type ApiRoute } from './routes-table.ts';
+
+/** What the example API needs. */
+export interface ExampleApiDeps extends ReadThroughDeps {
+  readonly source: MetaSheetSource;
+  /** Percent of stable keys in the A/B control group (bypass the cache). 0 = no split. */
+  readonly abControlPercent: number;
+  /** FEATURE_CACHE: when off, candidate requests are not counted. */
+  readonly featureEnabled: boolean;
+}
+
+type Loader = (s: MetaSheetSource, id: number, ms: number) => Promise<unknown>;
+const LOADERS: Record<string, Loader> = {
+  '/api/sheets/:id': (s, id, ms) => s.sheet(id, ms),
+  '/api/sheets/:id/rows': (s, id, ms) => s.rows(id, ms),
+  '/api/sheets/:id/formulas': (s, id, ms) => s.formulas(id, ms),
+  '/api/sheets/:id/comments': (s, id, ms) => s.comments(id, ms),
+  '/api/users/:id': (s, id, ms) => s.user(id, ms),
+  '/api/users/:id/permissions': (s, id, ms) => s.permissions(id, ms),
+};
+
+/**
+ * The MetaSheet example API (routes in `API_ROUTES`): reads go cache-aside through the
+ * registry with key `<pattern>:<id>`; `PUT /api/sheets/:id` deletes the sheet's key and
+ * invalidates its tag, which every sheet-derived key carries.
+ */
+export function exampleApi(d: ExampleApiDeps): Router {
+  const router = Router();
+  for (const r of API_ROUTES) {
+    if (r.method === 'GET') router.get(r.route, (req, res) => read(d, r, req, res));
+  }
+  router.put('/api/sheets/:id', async (req, res) => {
+    const id = parseId(req, res);
+    if (id === undefined) return;
+    const title: unknown = req.body?.title;
+    if (typeof title !== 'string' || title.length < 1 || title.length > 200) {
+      res.status(400).json({ error: 'body must be JSON {"title": string of 1 to 200 characters}' });
+      return;
+    }
+    countCandidate(d, req, '/api/sheets/:id');
+    d.writes.generation++;
+    const route = API_ROUTES.find((x) => x.method === 'PUT');
+    const sheet = await d.source.updateSheet(id, title, route?.baseLatencyMs ?? 0);
+    if (!sheet) {
+      res.status(404).json({ error: `sheet ${id} not found` });
+      return;
+    }
+    await d.cache.del(`sheet:${id}`);
+    await d.cache.invalidateTag(`sheet:${id}`);
+    res.json(sheet);
+  });
+  return router;
+}
+
+async function read(d: ExampleApiDeps, r: ApiRoute, req: Request, res: Response): Promise<void> {
+  const id = parseId(req, res);
+  if (id === undefined) return;
+  countCandidate(d, req, r.route);
+  const owner = r.route.startsWith('/api/users') ? 'user' : 'sheet';
+  const variant = d.featureEnabled ? abVariant(stableKey(req, id), d.abControlPercent) : 'off';
+  res.locals.variant = variant;
+  const loader = LOADERS[r.route];
+  if (!loader) throw new Error(`no loader for ${r.route}`);
+  const value = await readThrough(d, {
+    key: `${r.keyPattern}:${id}`,
+    pattern: r.keyPattern,
+    tags: [`${owner}:${id}`],
+    variant,
+    load: async () => (await loader(d.source, id, r.baseLatencyMs)) ?? undefined,
+  });
+  if (value === undefined) {
+    res.status(404).json({ error: `${owner} ${id} not found` });
+    return;
+  }
+  res.json(value);
+}
+
+function countCandidate(d: ExampleApiDeps, req: Request, route: string): void {
+  const r = API_ROUTES.find((x) => x.route === route && x.method === req.method);
+  if (d.featureEnabled && r?.candidate)
+    d.metrics.candidateRequests.inc({ route, method: req.method });
+}
+
+/** A/B key: the caller's user id when given (x-user-id), else the resource id. */
+function stableKey(req: Request, id: number): string {
+  const user = req.get('x-user-id');
+  return user && /^\d{1,12}$/.test(user) ? `u${user}` : `r${id}`;
+}
+
+function parseId(req: Request, res: Response): number | undefined {
+  const raw = String(req.params.id);
+  const id = /^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(id) || id < 1) {
+    res.status(400).json({ error: 'id must be a positive integer' });
+    return undefined;
+  }
+  return id;
+}

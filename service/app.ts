@@ -1,0 +1,107 @@
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { exampleApi } from './api/example-api.ts';
+import { UNMATCHED_ROUTE } from './api/routes-table.ts';
+import { SingleFlight } from './api/single-flight.ts';
+import type { CacheRegistry } from './cache/registry.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics/registry.ts';
+import type { MetaSheetSource } from './source/metasheet-source.ts';
+
+/** Everything the HTTP app needs; built by `main.ts` (or a test). */
+export interface AppDeps {
+  readonly cache: CacheRegistry;
+  readonly metrics: Metrics;
+  readonly source: MetaSheetSource;
+  readonly logger: Logger;
+  readonly nodeEnv: 'development' | 'test' | 'production';
+  /** TTL of values cached by the example API. @default 300_000 */
+  readonly ttlMs?: number;
+  /** Percent of traffic in the A/B control group. @default 0 */
+  readonly abControlPercent?: number;
+  /** Sizing estimator, whose curves `GET /internal/cache` shows. @default none */
+  readonly estimator?: { curves(): unknown };
+  /** True while shutting down: `/health` answers 503 so load balancers stop sending. */
+  readonly isDraining?: () => boolean;
+}
+
+/** Builds the Express app: no listening, no env, no module state. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '64kb' }));
+  app.use(requestMetrics(deps.metrics));
+
+  app.get('/health', (_req, res) => {
+    const draining = deps.isDraining?.() ?? false;
+    res.status(draining ? 503 : 200).json({
+      status: draining ? 'draining' : 'ok',
+      uptimeSeconds: Math.round(process.uptime()),
+      cache: { enabled: deps.cache.isEnabled, impl: deps.cache.impl },
+    });
+  });
+
+  app.get('/internal/cache', (_req, res) => {
+    if (deps.nodeEnv === 'production') {
+      res.status(404).json({ error: 'not found' });
+      return;
+    }
+    res.json({ ...deps.cache.status(), estimates: deps.estimator?.curves() ?? null });
+  });
+
+  app.get('/metrics/prom', async (_req, res) => {
+    deps.metrics.keyPatternsTracked.set(deps.cache.status().patternsTracked);
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
+  app.use(
+    exampleApi({
+      cache: deps.cache,
+      metrics: deps.metrics,
+      source: deps.source,
+      flights: new SingleFlight(),
+      ttlMs: deps.ttlMs ?? 300_000,
+      writes: { generation: 0 },
+      abControlPercent: deps.abControlPercent ?? 0,
+      featureEnabled: deps.cache.isEnabled,
+    }),
+  );
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
+  app.use(errorHandler(deps.logger));
+  return app;
+}
+
+/** Observes `http_request_duration_seconds` by route template (never the raw URL). */
+function requestMetrics(metrics: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const end = metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = req.route?.path;
+      end({
+        route: typeof route === 'string' ? route : UNMATCHED_ROUTE,
+        method: req.method,
+        status_class: `${Math.floor(res.statusCode / 100)}xx`,
+        variant: res.locals.variant ?? 'off',
+      });
+    });
+    next();
+  };
+}
+
+/** Last handler: logs the error, never sends internal messages to clients. */
+function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const status =
+      typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status >= 500)
+      logger.error('request failed', {
+        method: req.method,
+        path: req.path,
+        err: String(err?.stack ?? err),
+      });
+    if (res.headersSent) return;
+    res.status(status).json({ error: status >= 500 ? 'internal error' : 'bad request' });
+  };
+}

@@ -1,0 +1,85 @@
+import { Registry } from 'prom-client';
+import { API_KEY_PATTERNS } from './api/routes-table.ts';
+import type { AppDeps } from './app.ts';
+import type { Cache } from './cache/cache.ts';
+import { KeyPatternExtractor } from './cache/key-pattern.ts';
+import { MemoryCache } from './cache/memory-cache.ts';
+import { NullCache } from './cache/null-cache.ts';
+import { RedisCache } from './cache/redis-cache.ts';
+import { CacheRegistry } from './cache/registry.ts';
+import { CacheStats } from './cache/stats.ts';
+import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
+import { createMetrics, type Metrics } from './metrics/registry.ts';
+import { MetaSheetSource } from './source/metasheet-source.ts';
+
+/**
+ * Builds the cache implementation named by `CACHE_IMPL`. For Redis, the breaker state is
+ * published as `cache_circuit_open{impl="redis"}` and client errors are logged.
+ */
+export function buildCache(config: Config, metrics: Metrics, logger: Logger): Cache {
+  switch (config.CACHE_IMPL) {
+    case 'null':
+      return new NullCache();
+    case 'memory':
+      return new MemoryCache({
+        maxEntries: config.MEMORY_CACHE_MAX_ENTRIES,
+        maxBytes: config.MEMORY_CACHE_MAX_BYTES,
+      });
+    case 'redis': {
+      let lastLogged = 0;
+      const redis = new RedisCache({
+        url: config.REDIS_URL,
+        keyPrefix: config.REDIS_KEY_PREFIX,
+        timeoutMs: config.REDIS_TIMEOUT_MS,
+        maxValueBytes: config.REDIS_MAX_VALUE_BYTES,
+        onClientError: (err) => {
+          // Reconnect loops emit an error per attempt: log at most one per 10 s.
+          if (Date.now() - lastLogged < 10_000) return;
+          lastLogged = Date.now();
+          logger.warn('redis client error (requests fall back to the source)', {
+            err: err.message,
+          });
+        },
+      });
+      metrics.circuitOpen.set({ impl: 'redis' }, 0);
+      redis.onBreakerStateChange((state) => {
+        metrics.circuitOpen.set({ impl: 'redis' }, state === 'closed' ? 0 : 1);
+        logger.warn('redis circuit breaker', { state });
+      });
+      return redis;
+    }
+  }
+}
+
+/** The dependencies of `createApp` for a configuration, with a fresh metrics registry. */
+export function buildDeps(config: Config, logger: Logger, isDraining?: () => boolean): AppDeps {
+  const metrics = createMetrics(new Registry());
+  const patterns = new KeyPatternExtractor({
+    limit: config.CACHE_KEY_PATTERN_LIMIT,
+    known: API_KEY_PATTERNS,
+  });
+  const cache = new CacheRegistry({
+    metrics,
+    patterns,
+    stats: new CacheStats(),
+    enabled: config.FEATURE_CACHE,
+    initial: config.FEATURE_CACHE ? buildCache(config, metrics, logger) : new NullCache(),
+    whitelist: config.CACHE_PATTERNS ?? null,
+  });
+  return {
+    cache,
+    metrics,
+    logger,
+    source: new MetaSheetSource({ latencyScale: config.SOURCE_LATENCY_SCALE }),
+    nodeEnv: config.NODE_ENV,
+    ttlMs: config.CACHE_TTL_SECONDS * 1000,
+    abControlPercent: config.CACHE_AB_CONTROL_PERCENT,
+    ...(isDraining ? { isDraining } : {}),
+  };
+}
+
+/** `NullCache` → "NullCache", for the startup line `Cache: enabled (impl: MemoryCache)`. */
+export function implClassName(impl: string): string {
+  return { null: 'NullCache', memory: 'MemoryCache', redis: 'RedisCache' }[impl] ?? impl;
+}
