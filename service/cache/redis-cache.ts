@@ -94,6 +94,13 @@ export class RedisCache implements Cache {
       this.#lastClientError = err.message;
       opts.onClientError?.(err);
     });
+    // Load the scripts on every (re)connect, ahead of any EVALSHA on this connection, so a
+    // burst of tagged writes does not turn into a burst of NOSCRIPT round trips.
+    this.#client.on('ready', () => {
+      for (const script of [SET_WITH_TAGS, INVALIDATE_TAG]) {
+        this.#client.sendCommand(['SCRIPT', 'LOAD', script.source]).catch(() => {});
+      }
+    });
     // connect() retries until it succeeds or the client is destroyed; its outcome is
     // observed through isReady, so an unreachable Redis at startup neither crashes nor blocks.
     this.#client.connect().catch(() => {});
