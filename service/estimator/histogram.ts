@@ -1,0 +1,72 @@
+/**
+ * A histogram of "cache size needed for a hit" (reuse distance + 1, in entries or bytes)
+ * with fixed memory: 64 unit-wide buckets, then 32 geometric buckets per doubling
+ * (≈ 2.2 % wide) up to 64·2^48. Queries interpolate linearly inside a bucket.
+ */
+const LINEAR = 64;
+const PER_OCTAVE = 32;
+const OCTAVES = 48;
+/** Number of buckets of every histogram. */
+export const HISTOGRAM_BUCKETS = LINEAR + PER_OCTAVE * OCTAVES;
+
+function lowerEdge(i: number): number {
+  return i < LINEAR ? i : LINEAR * 2 ** ((i - LINEAR) / PER_OCTAVE);
+}
+
+function upperEdge(i: number): number {
+  return i < LINEAR ? i + 1 : LINEAR * 2 ** ((i - LINEAR + 1) / PER_OCTAVE);
+}
+
+function bucketOf(x: number): number {
+  if (x <= LINEAR) return Math.max(0, Math.ceil(x) - 1);
+  const i = LINEAR + Math.ceil(PER_OCTAVE * Math.log2(x / LINEAR)) - 1;
+  return Math.min(HISTOGRAM_BUCKETS - 1, Math.max(LINEAR, i));
+}
+
+export class SizeHistogram {
+  private readonly w = new Float64Array(HISTOGRAM_BUCKETS);
+  private sum = 0;
+  private top = -1;
+
+  /** Bytes held by the buckets. */
+  get byteLength(): number {
+    return this.w.byteLength;
+  }
+
+  /** Total weight recorded. */
+  get total(): number {
+    return this.sum;
+  }
+
+  /** Records weight `weight` at size `x` (x ≥ 0). */
+  add(x: number, weight: number): void {
+    const i = bucketOf(x);
+    this.w[i] = (this.w[i] ?? 0) + weight;
+    this.sum += weight;
+    if (i > this.top) this.top = i;
+  }
+
+  /** Multiplies every bucket by `factor` (the sampling rate fell). */
+  scale(factor: number): void {
+    for (let i = 0; i <= this.top; i++) this.w[i] = (this.w[i] ?? 0) * factor;
+    this.sum *= factor;
+  }
+
+  /** Weight recorded at sizes ≤ `size`. */
+  atMost(size: number): number {
+    let s = 0;
+    for (let i = 0; i <= this.top; i++) {
+      const lo = lowerEdge(i);
+      if (lo >= size) break;
+      const hi = upperEdge(i);
+      const wi = this.w[i] ?? 0;
+      s += hi <= size ? wi : (wi * (size - lo)) / (hi - lo);
+    }
+    return s;
+  }
+
+  /** The upper edge of the largest non-empty bucket (0 when empty). */
+  maxSize(): number {
+    return this.top < 0 ? 0 : upperEdge(this.top);
+  }
+}
