@@ -1,0 +1,111 @@
+import {
+  DEPLOYMENT,
+  maxBy,
+  NAMES,
+  PER_MINUTE,
+  RECORDED,
+  rate,
+  sel,
+  sumBy,
+} from '../dashboards/queries.ts';
+import { OTHER_PATTERN } from '../service/metrics/names.ts';
+import { ALERT_CONFIG as C, runbookUrl } from './config.ts';
+import type { AlertingRule, RuleGroup, Severity } from './types.ts';
+
+interface AlertSpec {
+  readonly expr: string;
+  readonly for: string;
+  readonly severity: Severity;
+  /** Static one-liner. */
+  readonly summary: string;
+  /** Templated with `$labels` / `$value`; states the `for` from config. */
+  readonly description: string;
+}
+
+/** Adds the shared name prefix, the severity label and the runbook link (one place). */
+function alert(name: string, spec: AlertSpec): AlertingRule {
+  const alertName = `${C.alertPrefix}${name}`;
+  return {
+    alert: alertName,
+    expr: spec.expr,
+    for: spec.for,
+    labels: { severity: spec.severity },
+    annotations: {
+      summary: spec.summary,
+      description: spec.description,
+      runbook_url: runbookUrl(alertName),
+    },
+  };
+}
+
+const s = C.selector;
+const pct = (ratio: number): string => `${Math.round(ratio * 1000) / 10}%`;
+const dep = '{{ $labels.namespace }}/{{ $labels.job }}';
+const perInstance = [...DEPLOYMENT, 'instance'];
+const onPattern = `on (${[...DEPLOYMENT, 'key_pattern'].join(', ')})`;
+const enabledPatterns = `${maxBy([...DEPLOYMENT, 'key_pattern'], sel(NAMES.patternEnabled, s))} == 1`;
+
+/** The alerting rules, mixin style: CamelCase names with one prefix, thresholds from config. */
+export function buildAlertGroup(): RuleGroup {
+  return {
+    name: 'metasheet-cache.alerts',
+    rules: [
+      alert('ErrorsHigh', {
+        expr: `${RECORDED.errorRatio} > ${C.errorRatio.threshold}`,
+        for: C.errorRatio.for,
+        severity: 'warning',
+        summary: 'Cache operations are failing.',
+        description: `{{ $value | humanizePercentage }} of cache operations of ${dep} failed (above ${pct(C.errorRatio.threshold)} for ${C.errorRatio.for}); requests fall back to the source.`,
+      }),
+      alert('MetricsAbsent', {
+        expr: `absent(${sel(NAMES.enabled, s)})`,
+        for: C.metricsAbsent.for,
+        severity: 'critical',
+        summary: 'The cache metrics have disappeared.',
+        description: `No ${NAMES.enabled} series of job {{ $labels.job }} for ${C.metricsAbsent.for}: the service is down, not scraped, or no longer exports its cache metrics.`,
+      }),
+      alert('Disabled', {
+        expr: `${maxBy(perInstance, sel(NAMES.enabled, s))} == 0 and on (${DEPLOYMENT.join(', ')}) ${maxBy(DEPLOYMENT, `max_over_time(${sel(NAMES.enabled, s)}[${C.cacheDisabled.lookback}])`)} == 1`,
+        for: C.cacheDisabled.for,
+        severity: 'warning',
+        summary: 'The cache is unexpectedly disabled.',
+        description: `No cache implementation is enabled on {{ $labels.instance }} of ${dep} for ${C.cacheDisabled.for}, although the job had it enabled within the last ${C.cacheDisabled.lookback}.`,
+      }),
+      alert('HitRatioLow', {
+        expr: `${RECORDED.hitRatio} < ${C.hitRatioLow.threshold} and ${onPattern} ${enabledPatterns}`,
+        for: C.hitRatioLow.for,
+        severity: 'warning',
+        summary: 'A rolled-out key pattern has a low cache hit ratio.',
+        description: `Key pattern {{ $labels.key_pattern }} of ${dep} is served by the cache but hits only {{ $value | humanizePercentage }} (below ${pct(C.hitRatioLow.threshold)} for ${C.hitRatioLow.for}).`,
+      }),
+      alert('CandidateHot', {
+        expr: `${sel(RECORDED.gets, `key_pattern!="${OTHER_PATTERN}"`)} * ${PER_MINUTE} > ${C.candidateHot.accessesPerMinute} unless ${onPattern} ${enabledPatterns}`,
+        for: C.candidateHot.for,
+        severity: 'info',
+        summary: 'A key pattern not yet cached is a high-value cache candidate.',
+        description: `Key pattern {{ $labels.key_pattern }} of ${dep} is read {{ printf "%.0f" $value }} times per minute (above ${C.candidateHot.accessesPerMinute} for ${C.candidateHot.for}) and is not in the rollout whitelist.`,
+      }),
+      alert('CandidateRouteSlow', {
+        expr: `${sel(RECORDED.routeLatency, 'quantile="0.95"')} > ${C.candidateRouteSlow.p95Seconds} and on (${[...DEPLOYMENT, 'route', 'method'].join(', ')}) ${sumBy([...DEPLOYMENT, 'route', 'method'], rate(sel(NAMES.candidateRequests, s), C.rateWindow))} > 0`,
+        for: C.candidateRouteSlow.for,
+        severity: 'warning',
+        summary: 'A cache-candidate route is slow.',
+        description: `p95 latency of {{ $labels.method }} {{ $labels.route }} of ${dep} is {{ $value | humanizeDuration }} (above ${C.candidateRouteSlow.p95Seconds * 1000}ms for ${C.candidateRouteSlow.for}).`,
+      }),
+      alert('KeyPatternCardinalityHigh', {
+        expr: `${maxBy(perInstance, sel(NAMES.patternsTracked, s))} / ${maxBy(perInstance, sel(NAMES.patternLimit, s))} > ${C.patternCardinality.ratio}`,
+        for: C.patternCardinality.for,
+        severity: 'warning',
+        summary: 'Key patterns are close to their limit.',
+        description: `{{ $labels.instance }} of ${dep} tracks {{ $value | humanizePercentage }} of its key_pattern limit (above ${pct(C.patternCardinality.ratio)} for ${C.patternCardinality.for}); new patterns will fold into "${OTHER_PATTERN}".`,
+      }),
+      alert('CircuitOpen', {
+        expr: `${maxBy([...perInstance, 'impl'], sel(NAMES.circuitOpen, s))} == 1`,
+        for: C.circuitOpen.for,
+        severity: 'warning',
+        summary: 'The cache circuit breaker is open.',
+        description: `The circuit breaker of cache {{ $labels.impl }} on {{ $labels.instance }} of ${dep} has bypassed the cache for ${C.circuitOpen.for}; every request goes to the source.`,
+      }),
+    ],
+  };
+}

@@ -1,0 +1,20 @@
+import { stringify } from 'yaml';
+import { buildAlertGroup } from './alert-rules.ts';
+import { buildRecordingGroup } from './recording-rules.ts';
+import type { RuleGroup } from './types.ts';
+
+export type { AlertingRule, RecordingRule, Rule, RuleGroup } from './types.ts';
+
+/**
+ * Every rule group of the service, as plain Prometheus rule-file groups: recording rules
+ * first (alerts and dashboards read them), then the alerts. No `interval`: groups run at
+ * the server's `evaluation_interval`.
+ */
+export function buildRuleGroups(): RuleGroup[] {
+  return [buildRecordingGroup(), buildAlertGroup()];
+}
+
+/** The rule file text (`groups: [...]`), as committed in `alerts/generated/rules.yaml`. */
+export function renderRuleFile(groups: readonly RuleGroup[] = buildRuleGroups()): string {
+  return `# Generated from alerts/*.ts by \`make alerts\`; do not edit.\n${stringify({ groups }, { lineWidth: 0 })}`;
+}

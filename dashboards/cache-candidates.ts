@@ -1,0 +1,206 @@
+import type * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
+import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import type * as stat from '@grafana/grafana-foundation-sdk/stat';
+import type * as table from '@grafana/grafana-foundation-sdk/table';
+import type * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import { ALERT_CONFIG } from '../alerts/config.ts';
+import { API_ROUTES } from '../service/api/routes-table.ts';
+import { baseDashboard } from './base.ts';
+import {
+  defaultStat,
+  defaultTimeseries,
+  instantQuery,
+  mergedTable,
+  promQuery,
+  rankingBarGauge,
+  thresholdAt,
+  thresholdTimeseries,
+} from './panels.ts';
+import {
+  DASHBOARD_MATCHERS,
+  INSTANCE_MATCHERS,
+  maxBy,
+  NAMES,
+  PATTERN_MATCHERS,
+  PER_MINUTE,
+  RECORDED,
+  rate,
+  sel,
+  sumBy,
+} from './queries.ts';
+import { estimateSizeVariable } from './variables.ts';
+
+const HOT = ALERT_CONFIG.candidateHot.accessesPerMinute;
+const SLOW = ALERT_CONFIG.candidateRouteSlow.p95Seconds;
+const PATTERN_INSTANCE = `${INSTANCE_MATCHERS}, key_pattern=~"$key_pattern"`;
+
+/** Accesses (gets) per minute by key pattern, from the shared recording rule. */
+export const accessesPerMinute = (): string =>
+  `${sumBy(['key_pattern'], sel(RECORDED.gets, PATTERN_MATCHERS))} * ${PER_MINUTE}`;
+
+/** p95 latency of GET routes by route and method. */
+const routeP95 = (): string => sel(RECORDED.routeLatency, DASHBOARD_MATCHERS, 'quantile="0.95"');
+
+/**
+ * The worst p95 of the GET routes that read each key pattern, joined through the
+ * service's route table (`API_ROUTES`: route → key pattern).
+ */
+export function routeP95ByPattern(): string {
+  const joined = API_ROUTES.filter((r) => r.method === 'GET').map(
+    (r) =>
+      `label_replace(${sel(RECORDED.routeLatency, DASHBOARD_MATCHERS, 'quantile="0.95"', `route="${r.route}"`, `method="${r.method}"`)}, "key_pattern", "${r.keyPattern}", "", "")`,
+  );
+  return maxBy(['key_pattern'], joined.join(' or '));
+}
+
+/** Dashboard 2, "Phase 2 — cache candidates": which patterns and routes to cache first. */
+export function cacheCandidatesDashboard(): dashboard.DashboardBuilder {
+  return baseDashboard(
+    'Phase 2 — cache candidates',
+    'cache-candidates',
+    `Key patterns above ${HOT} accesses/min and routes above ${SLOW * 1000} ms p95 are cache candidates; estimates say what hit ratio and memory caching them would take.`,
+  )
+    .withVariable(estimateSizeVariable())
+    .withRow(new dashboard.RowBuilder('Hot key patterns'))
+    .withPanel(accessesBarGauge())
+    .withPanel(accessesTimeseries())
+    .withRow(new dashboard.RowBuilder('Slow routes'))
+    .withPanel(routeLatencyBarGauge())
+    .withPanel(candidateRequestsTimeseries())
+    .withRow(new dashboard.RowBuilder('Candidates'))
+    .withPanel(candidatesTable())
+    .withPanel(estimatedHitRatioTimeseries())
+    .withPanel(workingSetTimeseries())
+    .withPanel(patternCardinalityStat());
+}
+
+export function accessesBarGauge(): bargauge.PanelBuilder {
+  return rankingBarGauge(
+    'Key patterns by accesses/min',
+    `Ranked; orange from ${HOT}/min, the MetasheetCacheCandidateHot threshold.`,
+    thresholdAt(HOT, 'orange', 'blue'),
+  )
+    .withTarget(instantQuery(`sort_desc(${accessesPerMinute()})`, '{{key_pattern}}'))
+    .unit('short');
+}
+
+export function accessesTimeseries(): timeseries.PanelBuilder {
+  return thresholdTimeseries(
+    'Accesses/min by key pattern',
+    `Cache gets per minute; the dashed line is the ${HOT}/min candidate threshold.`,
+    HOT,
+  )
+    .withTarget(promQuery(accessesPerMinute(), '{{key_pattern}}'))
+    .min(0);
+}
+
+export function routeLatencyBarGauge(): bargauge.PanelBuilder {
+  return rankingBarGauge(
+    'Routes by p95 latency',
+    `Ranked; red from ${SLOW * 1000} ms, the MetasheetCacheCandidateRouteSlow threshold.`,
+    thresholdAt(SLOW),
+  )
+    .withTarget(instantQuery(`sort_desc(${routeP95()})`, '{{method}} {{route}}'))
+    .unit('s');
+}
+
+export function candidateRequestsTimeseries(): timeseries.PanelBuilder {
+  return defaultTimeseries(
+    'Candidate requests/s by route and method',
+    'Requests to routes marked as cache candidates.',
+  )
+    .withTarget(
+      promQuery(
+        sumBy(
+          ['route', 'method'],
+          rate(sel(NAMES.candidateRequests, INSTANCE_MATCHERS), '$__rate_interval'),
+        ),
+        '{{method}} {{route}}',
+      ),
+    )
+    .unit('reqps')
+    .min(0);
+}
+
+export function candidatesTable(): table.PanelBuilder {
+  const est = (metric: string, ...m: string[]) =>
+    maxBy(['key_pattern'], sel(metric, PATTERN_INSTANCE, ...m));
+  return mergedTable(
+    'Candidates',
+    'One row per key pattern: accesses/min, estimated hit ratio at $estimate_size entries, estimated working set, and the worst p95 of the routes that read it.',
+  )
+    .withTarget(instantQuery(accessesPerMinute()))
+    .withTarget(instantQuery(est(NAMES.estimatedHitRatio, 'size_entries="$estimate_size"')))
+    .withTarget(instantQuery(est(NAMES.workingSetBytes)))
+    .withTarget(instantQuery(routeP95ByPattern()))
+    .withTransformation({
+      id: 'organize',
+      options: {
+        excludeByName: { Time: true },
+        renameByName: {
+          key_pattern: 'Key pattern',
+          'Value #A': 'Accesses/min',
+          'Value #B': 'Est. hit ratio',
+          'Value #C': 'Est. working set',
+          'Value #D': 'Routes p95',
+        },
+      },
+    })
+    .overrideByName('Est. hit ratio', [{ id: 'unit', value: 'percentunit' }])
+    .overrideByName('Est. working set', [{ id: 'unit', value: 'bytes' }])
+    .overrideByName('Routes p95', [{ id: 'unit', value: 's' }]);
+}
+
+export function estimatedHitRatioTimeseries(): timeseries.PanelBuilder {
+  return defaultTimeseries(
+    'Estimated hit ratio by cache size',
+    'What an LRU cache of each size would hit, per key pattern (sampled miss-ratio curves).',
+  )
+    .withTarget(
+      promQuery(
+        maxBy(['key_pattern', 'size_entries'], sel(NAMES.estimatedHitRatio, PATTERN_INSTANCE)),
+        '{{key_pattern}} @ {{size_entries}}',
+      ),
+    )
+    .unit('percentunit')
+    .min(0)
+    .max(1)
+    .span(10);
+}
+
+export function workingSetTimeseries(): timeseries.PanelBuilder {
+  return defaultTimeseries(
+    'Estimated working set',
+    'Bytes of the distinct live keys of each pattern: the Redis memory caching it needs.',
+  )
+    .withTarget(
+      promQuery(
+        maxBy(['key_pattern'], sel(NAMES.workingSetBytes, PATTERN_INSTANCE)),
+        '{{key_pattern}}',
+      ),
+    )
+    .unit('bytes')
+    .min(0)
+    .span(8);
+}
+
+export function patternCardinalityStat(): stat.PanelBuilder {
+  return defaultStat(
+    'Key patterns tracked / limit',
+    `Distinct key_pattern values per instance against the limit; MetasheetCacheKeyPatternCardinalityHigh fires above ${ALERT_CONFIG.patternCardinality.ratio * 100}%.`,
+  )
+    .withTarget(
+      promQuery(
+        maxBy(['instance'], sel(NAMES.patternsTracked, INSTANCE_MATCHERS)),
+        'tracked {{instance}}',
+      ),
+    )
+    .withTarget(
+      promQuery(
+        maxBy(['instance'], sel(NAMES.patternLimit, INSTANCE_MATCHERS)),
+        'limit {{instance}}',
+      ),
+    )
+    .span(6)
+    .height(9);
+}

@@ -1,0 +1,165 @@
+import * as common from '@grafana/grafana-foundation-sdk/common';
+import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import type * as stat from '@grafana/grafana-foundation-sdk/stat';
+import type * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import { ALERT_CONFIG } from '../alerts/config.ts';
+import { baseDashboard } from './base.ts';
+import {
+  defaultStat,
+  defaultTimeseries,
+  onOffMapping,
+  promQuery,
+  thresholdTimeseries,
+} from './panels.ts';
+import {
+  DASHBOARD_MATCHERS,
+  INSTANCE_MATCHERS,
+  maxBy,
+  NAMES,
+  PATTERN_MATCHERS,
+  RECORDED,
+  rate,
+  sel,
+  sumBy,
+} from './queries.ts';
+
+const RI = '$__rate_interval';
+const PATTERN_INSTANCE = `${INSTANCE_MATCHERS}, key_pattern=~"$key_pattern"`;
+
+/** Dashboard 1, "Cache overview": is the cache on, what does it do, does it fail. */
+export function cacheOverviewDashboard(): dashboard.DashboardBuilder {
+  return baseDashboard(
+    'Cache overview',
+    'cache-overview',
+    'State, traffic, hit ratio, errors and invalidations of the metasheet-cache cache layer.',
+  )
+    .withRow(new dashboard.RowBuilder('State'))
+    .withPanel(enabledStat())
+    .withPanel(implementationStat())
+    .withPanel(operationsStat())
+    .withPanel(entriesStat())
+    .withRow(new dashboard.RowBuilder('Traffic'))
+    .withPanel(operationsTimeseries())
+    .withPanel(hitRatioTimeseries())
+    .withRow(new dashboard.RowBuilder('Errors and invalidations'))
+    .withPanel(errorsTimeseries())
+    .withPanel(errorRatioTimeseries())
+    .withPanel(invalidationsTimeseries());
+}
+
+export function enabledStat(): stat.PanelBuilder {
+  return defaultStat(
+    'Cache enabled',
+    'Per instance: 1 when FEATURE_CACHE is on and an implementation is active.',
+  )
+    .withTarget(
+      promQuery(maxBy(['instance'], sel(NAMES.enabled, INSTANCE_MATCHERS)), '{{instance}}'),
+    )
+    .mappings(onOffMapping('Off', 'On'));
+}
+
+export function implementationStat(): stat.PanelBuilder {
+  return defaultStat(
+    'Active implementation',
+    'The implementation each instance routes cache calls to.',
+  )
+    .withTarget(
+      promQuery(
+        `${maxBy(['instance', 'impl'], sel(NAMES.enabled, INSTANCE_MATCHERS))} == 1`,
+        '{{impl}}',
+      ),
+    )
+    .textMode(common.BigValueTextMode.Name)
+    .colorMode(common.BigValueColorMode.None);
+}
+
+export function operationsStat(): stat.PanelBuilder {
+  return defaultStat(
+    'Cache operations/s',
+    `Gets, sets, deletes and failures over ${ALERT_CONFIG.rateWindow}.`,
+  )
+    .withTarget(promQuery(`sum(${sel(RECORDED.operations, DASHBOARD_MATCHERS)})`, 'operations/s'))
+    .unit('ops')
+    .decimals(1);
+}
+
+export function entriesStat(): stat.PanelBuilder {
+  return defaultStat(
+    'In-process cache',
+    'Entries and approximate bytes held by the memory implementation.',
+  )
+    .withTarget(promQuery(`sum(${sel(NAMES.entries, INSTANCE_MATCHERS)})`, 'entries'))
+    .withTarget(promQuery(`sum(${sel(NAMES.sizeBytes, INSTANCE_MATCHERS)})`, 'bytes'))
+    .overrideByName('bytes', [{ id: 'unit', value: 'bytes' }])
+    .textMode(common.BigValueTextMode.ValueAndName);
+}
+
+export function operationsTimeseries(): timeseries.PanelBuilder {
+  const op = (metric: string, verb: string) =>
+    promQuery(
+      sumBy(['key_pattern'], rate(sel(metric, PATTERN_INSTANCE), RI)),
+      `${verb} {{key_pattern}}`,
+    );
+  return defaultTimeseries(
+    'Operations/s by type and key pattern',
+    'Cache calls per second, by operation and key pattern.',
+  )
+    .withTarget(op(NAMES.hits, 'hit'))
+    .withTarget(op(NAMES.misses, 'miss'))
+    .withTarget(op(NAMES.sets, 'set'))
+    .withTarget(op(NAMES.dels, 'del'))
+    .unit('ops')
+    .min(0);
+}
+
+export function hitRatioTimeseries(): timeseries.PanelBuilder {
+  return defaultTimeseries(
+    'Hit ratio by key pattern',
+    `Hits / gets over ${ALERT_CONFIG.rateWindow} (0 for NullCache, which never stores).`,
+  )
+    .withTarget(promQuery(sel(RECORDED.hitRatio, PATTERN_MATCHERS), '{{key_pattern}}'))
+    .unit('percentunit')
+    .min(0)
+    .max(1);
+}
+
+export function errorsTimeseries(): timeseries.PanelBuilder {
+  return defaultTimeseries(
+    'Errors/s by error type',
+    'Failed cache calls; every one fell back to the source.',
+  )
+    .withTarget(
+      promQuery(
+        sumBy(['error_type'], rate(sel(NAMES.errors, INSTANCE_MATCHERS), RI)),
+        '{{error_type}}',
+      ),
+    )
+    .unit('ops')
+    .min(0)
+    .span(8);
+}
+
+export function errorRatioTimeseries(): timeseries.PanelBuilder {
+  return thresholdTimeseries(
+    'Error ratio',
+    'Share of cache operations that failed; the dashed line is the MetasheetCacheErrorsHigh threshold.',
+    ALERT_CONFIG.errorRatio.threshold,
+  )
+    .withTarget(promQuery(sel(RECORDED.errorRatio, DASHBOARD_MATCHERS), '{{namespace}}/{{job}}'))
+    .unit('percentunit')
+    .min(0)
+    .span(8);
+}
+
+export function invalidationsTimeseries(): timeseries.PanelBuilder {
+  return defaultTimeseries(
+    'Invalidations/s by tag',
+    'Tag invalidations (writes), by bounded tag pattern.',
+  )
+    .withTarget(
+      promQuery(sumBy(['tag'], rate(sel(NAMES.invalidations, INSTANCE_MATCHERS), RI)), '{{tag}}'),
+    )
+    .unit('ops')
+    .min(0)
+    .span(8);
+}

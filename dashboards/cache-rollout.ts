@@ -1,0 +1,137 @@
+import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import type * as stat from '@grafana/grafana-foundation-sdk/stat';
+import type * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import { ALERT_CONFIG } from '../alerts/config.ts';
+import { baseDashboard } from './base.ts';
+import {
+  defaultStat,
+  defaultTimeseries,
+  onOffMapping,
+  promQuery,
+  thresholdTimeseries,
+} from './panels.ts';
+import {
+  DASHBOARD_MATCHERS,
+  DEPLOYMENT,
+  INSTANCE_MATCHERS,
+  maxBy,
+  NAMES,
+  PATTERN_MATCHERS,
+  RECORDED,
+  rate,
+  sel,
+  sumBy,
+} from './queries.ts';
+
+const enabledPatterns = (): string =>
+  `${maxBy([...DEPLOYMENT, 'key_pattern'], sel(NAMES.patternEnabled, PATTERN_MATCHERS))} == 1`;
+
+/** Dashboard 3, "Phase 3 — rollout": whitelisted patterns, their hit ratio, and the A/B proof. */
+export function cacheRolloutDashboard(): dashboard.DashboardBuilder {
+  return baseDashboard(
+    'Phase 3 — rollout',
+    'cache-rollout',
+    'Key patterns served by the real cache (whitelist), how well they hit, cache failures, and latency by A/B variant.',
+  )
+    .withRow(new dashboard.RowBuilder('Whitelisted patterns'))
+    .withPanel(patternsEnabledStat())
+    .withPanel(circuitOpenStat())
+    .withPanel(enabledHitRatioTimeseries())
+    .withPanel(errorRatioTimeseries())
+    .withRow(new dashboard.RowBuilder('A/B split'))
+    .withPanel(abRequestsTimeseries())
+    .withPanel(variantLatencyTimeseries());
+}
+
+export function patternsEnabledStat(): stat.PanelBuilder {
+  return defaultStat('Patterns served by the cache', 'Key patterns in the rollout whitelist.')
+    .withTarget(
+      promQuery(
+        maxBy(['key_pattern'], sel(NAMES.patternEnabled, PATTERN_MATCHERS)),
+        '{{key_pattern}}',
+      ),
+    )
+    .mappings(onOffMapping('off', 'on'))
+    .span(12);
+}
+
+export function circuitOpenStat(): stat.PanelBuilder {
+  return defaultStat('Circuit breaker', 'Open: the cache is bypassed after repeated failures.')
+    .withTarget(
+      promQuery(
+        maxBy(['instance', 'impl'], sel(NAMES.circuitOpen, INSTANCE_MATCHERS)),
+        '{{impl}} {{instance}}',
+      ),
+    )
+    .mappings(onOffMapping('closed', 'open', 'red', 'green'))
+    .span(12);
+}
+
+export function enabledHitRatioTimeseries(): timeseries.PanelBuilder {
+  return thresholdTimeseries(
+    'Hit ratio of whitelisted patterns',
+    'Real hit ratio of the patterns served by the cache; the dashed line is the MetasheetCacheHitRatioLow threshold.',
+    ALERT_CONFIG.hitRatioLow.threshold,
+  )
+    .withTarget(
+      promQuery(
+        `${sel(RECORDED.hitRatio, PATTERN_MATCHERS)} and on (${[...DEPLOYMENT, 'key_pattern'].join(', ')}) ${enabledPatterns()}`,
+        '{{key_pattern}}',
+      ),
+    )
+    .unit('percentunit')
+    .min(0)
+    .max(1);
+}
+
+export function errorRatioTimeseries(): timeseries.PanelBuilder {
+  // cache_errors_total has no key_pattern label (errors are per implementation), so the
+  // error rate of the rollout is the implementation's, split by error type.
+  return thresholdTimeseries(
+    'Cache error ratio and errors by type',
+    'Errors carry no key pattern: this is the error ratio of the implementation serving the whitelist.',
+    ALERT_CONFIG.errorRatio.threshold,
+  )
+    .withTarget(promQuery(sel(RECORDED.errorRatio, DASHBOARD_MATCHERS), 'error ratio'))
+    .withTarget(
+      promQuery(
+        `${sumBy(['error_type'], rate(sel(NAMES.errors, INSTANCE_MATCHERS), '$__rate_interval'))} / scalar(sum(${sel(RECORDED.operations, DASHBOARD_MATCHERS)}))`,
+        '{{error_type}}',
+      ),
+    )
+    .unit('percentunit')
+    .min(0);
+}
+
+export function abRequestsTimeseries(): timeseries.PanelBuilder {
+  return defaultTimeseries(
+    'A/B requests/s by variant',
+    'Requests of whitelisted patterns by A/B variant.',
+  )
+    .withTarget(
+      promQuery(
+        sumBy(
+          ['variant', 'key_pattern'],
+          rate(sel(NAMES.abRequests, PATTERN_MATCHERS), '$__rate_interval'),
+        ),
+        '{{variant}} {{key_pattern}}',
+      ),
+    )
+    .unit('reqps')
+    .min(0);
+}
+
+export function variantLatencyTimeseries(): timeseries.PanelBuilder {
+  return defaultTimeseries(
+    'Latency p50/p95 by A/B variant',
+    'treatment reads through the cache, control bypasses it; "off" is traffic outside the split.',
+  )
+    .withTarget(
+      promQuery(
+        sel(RECORDED.variantLatency, DASHBOARD_MATCHERS, 'variant!="off"'),
+        '{{variant}} p{{quantile}}',
+      ),
+    )
+    .unit('s')
+    .min(0);
+}
