@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/** RFC 1123 label: what Kubernetes accepts for namespace and object names. */
+const dnsLabel = z
+  .string()
+  .regex(
+    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    'must be a DNS-1123 label (lowercase, digits, "-")',
+  );
+
+/** An image tag we can trace back to a build: never `latest`, never empty. */
+const imageTag = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a valid image tag')
+  .refine((t) => t !== 'latest', 'must not be "latest" (pin a version so rollbacks are exact)');
+
+const stagingConfigSchema = z
+  .object({
+    /** Namespace every object lands in. @default 'metasheet-staging' */
+    namespace: dnsLabel.default('metasheet-staging'),
+    /** Name of every object and value of the `app.kubernetes.io/name` label. @default 'metasheet-cache' */
+    appName: dnsLabel.default('metasheet-cache'),
+    /** kubectl context `make deploy-staging` insists on. @default 'metasheet-staging' */
+    kubeContext: z.string().min(1).default('metasheet-staging'),
+    image: z
+      .object({
+        /** Image repository, the name `make image` builds. @default 'metasheet-cache' */
+        repository: z
+          .string()
+          .regex(/^[a-z0-9]+([._/:-][a-z0-9]+)*$/, 'must be a lowercase image repository')
+          .default('metasheet-cache'),
+        /** Image tag; `make image` tags with the package.json version. */
+        tag: imageTag,
+      })
+      .strict(),
+    /** Pod replicas; 2+ so the PodDisruptionBudget never blocks a node drain. @default 2 */
+    replicas: z.number().int().min(2).max(10).default(2),
+    /** The service's metrics toggle (FEATURE_CACHE); off first, as the rollout starts. @default false */
+    featureCache: z.boolean().default(false),
+    /** CACHE_IMPL for the service. @default 'null' (observe only) */
+    cacheImpl: z.enum(['null', 'memory', 'redis']).default('null'),
+    /** CACHE_KEY_PATTERN_LIMIT: distinct key_pattern labels before folding. @default 50 */
+    keyPatternLimit: z.number().int().min(1).max(1000).default(50),
+    /** CACHE_PATTERNS: key patterns the real cache may store (Phase 3 whitelist). @default [] */
+    cachePatterns: z
+      .array(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be a key pattern like sheet'))
+      .default([]),
+    /** CACHE_AB_CONTROL_PERCENT: share of requests in the uncached control group. @default 0 */
+    abControlPercent: z.number().int().min(0).max(100).default(0),
+    /** LOG_LEVEL for the service. @default 'info' */
+    logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /** Existing Secret holding DATABASE_URL, JWT_SECRET and REDIS_URL. @default 'metasheet-cache-secrets' */
+    secretName: dnsLabel.default('metasheet-cache-secrets'),
+    /** Labels the prometheus-operator's selectors require on ServiceMonitor/PrometheusRule. */
+    monitoringLabels: z.record(z.string()).default({ release: 'kube-prometheus-stack' }),
+  })
+  .strict();
+
+/** Input accepted by {@link parseStagingConfig}: every field but `image.tag` has a default. */
+export type StagingConfigInput = z.input<typeof stagingConfigSchema>;
+/** A validated synthesis config. */
+export type StagingConfig = z.output<typeof stagingConfigSchema>;
+
+/** Thrown when a synthesis config is invalid; the message names each bad field and value. */
+export class StagingConfigError extends Error {
+  override readonly name = 'StagingConfigError';
+}
+
+/**
+ * Validates and defaults a synthesis config.
+ * @throws StagingConfigError naming every bad field, its value and the rule it breaks.
+ */
+export function parseStagingConfig(input: unknown): StagingConfig {
+  const parsed = stagingConfigSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => {
+    const field = issue.path.join('.') || '(root)';
+    return `  ${field} = ${JSON.stringify(valueAt(input, issue.path))}: ${issue.message}`;
+  });
+  throw new StagingConfigError(`invalid staging config:\n${lines.join('\n')}`);
+}
+
+function valueAt(input: unknown, path: ReadonlyArray<string | number>): unknown {
+  let current: unknown = input;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string | number, unknown>)[key];
+  }
+  return current;
+}
