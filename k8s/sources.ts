@@ -1,4 +1,5 @@
 import { buildRuleGroups } from '../alerts/rules.ts';
+import { buildAllDashboards } from '../dashboards/index.ts';
 import type { MonitoringSources } from './monitoring.ts';
 
 /**
@@ -7,5 +8,5 @@ import type { MonitoringSources } from './monitoring.ts';
  * `dashboards/`. A function, so importing the chart never builds them.
  */
 export function loadMonitoringSources(): MonitoringSources {
-  return { ruleGroups: buildRuleGroups(), dashboards: [] };
+  return { ruleGroups: buildRuleGroups(), dashboards: buildAllDashboards() };
 }
