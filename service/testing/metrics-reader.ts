@@ -6,9 +6,14 @@ export interface Sample {
   readonly value: number;
 }
 
-/** Every sample of `name` in `registry` (test helper; reads through the public API). */
+/**
+ * Every sample of `name` in `registry` (test helper; reads through the public API). For a
+ * histogram pass the sample name, e.g. `http_request_duration_seconds_count`.
+ */
 export async function samples(registry: Registry, name: string): Promise<Sample[]> {
-  const metric = registry.getSingleMetric(name);
+  // Histogram samples are named <base>_bucket / _count / _sum.
+  const base = registry.getSingleMetric(name) ? name : name.replace(/_(bucket|count|sum)$/, '');
+  const metric = registry.getSingleMetric(base);
   if (!metric) throw new Error(`metric ${name} is not registered`);
   const { values } = await metric.get();
   return values
