@@ -1,0 +1,98 @@
+import { Registry } from 'prom-client';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { buildRuleGroups } from '../alerts/rules.ts';
+import { isAlertingRule } from '../alerts/types.ts';
+import { MrcEstimator } from '../service/estimator/estimator.ts';
+import { registerEstimatorGauges } from '../service/estimator/metrics.ts';
+import { METRIC_NAMES } from '../service/metrics/names.ts';
+import { createMetrics } from '../service/metrics/registry.ts';
+import { promtool, tempDirWith } from '../test/helpers/prometheus.ts';
+import { panelQueries, substitute, variableQueries } from './expressions.ts';
+import { parsePromQL } from './promql-parse.ts';
+
+const groups = buildRuleGroups();
+const rules = groups.flatMap((g) => g.rules);
+const recorded = new Set(rules.flatMap((r) => ('record' in r ? [r.record] : [])));
+
+/** Every expression with a name saying where it comes from, variables substituted. */
+const EXPRESSIONS: readonly { where: string; expr: string }[] = [
+  ...rules.map((r) => ({ where: `rule ${isAlertingRule(r) ? r.alert : r.record}`, expr: r.expr })),
+  ...panelQueries().map((q) => ({
+    where: `panel ${q.dashboard}/${q.panel}/${q.refId}`,
+    expr: substitute(q.expr),
+  })),
+  ...variableQueries().map((v) => ({
+    where: `variable ${v.dashboard}/$${v.variable}`,
+    expr: substitute(v.selector),
+  })),
+];
+
+/** Series names the real service registers: metric names, plus a histogram's series. */
+async function registeredSeriesNames(): Promise<Set<string>> {
+  const registry = new Registry();
+  createMetrics(registry);
+  registerEstimatorGauges(registry, new MrcEstimator());
+  const names = new Set<string>();
+  for (const m of await registry.getMetricsAsJSON()) {
+    names.add(m.name);
+    if (String(m.type) === 'histogram')
+      for (const s of ['_bucket', '_sum', '_count']) names.add(m.name + s);
+  }
+  return names;
+}
+
+describe('PromQL of dashboards and rules', () => {
+  let registered: Set<string>;
+  beforeAll(async () => {
+    registered = await registeredSeriesNames();
+  });
+
+  it('parses with the PromQL grammar (lezer-promql), every expression', () => {
+    expect(EXPRESSIONS.length).toBeGreaterThan(40);
+    for (const e of EXPRESSIONS)
+      expect(parsePromQL(e.expr).errors, `${e.where}: ${e.expr}`).toEqual([]);
+  });
+
+  it('names only metrics the real service registers (createMetrics + estimator gauges) or recording rules', () => {
+    const used = new Set<string>();
+    for (const e of EXPRESSIONS) {
+      for (const m of parsePromQL(e.expr).metrics) {
+        used.add(m);
+        expect(registered.has(m) || recorded.has(m), `${e.where} selects unknown metric ${m}`).toBe(
+          true,
+        );
+      }
+    }
+    // Every contract metric the service exports is used by a panel or rule.
+    const unused = METRIC_NAMES.filter(
+      (n) => ![...used].some((u) => u === n || u === `${n}_bucket`),
+    );
+    expect(unused).toEqual(['cache_estimated_hit_ratio_by_bytes', 'cache_estimator_sampling_rate']);
+  });
+
+  it('catches a misspelt metric and a syntax error (the checker can fail)', () => {
+    const typo = parsePromQL('sum(rate(cache_hit_total{job="x"}[5m]))');
+    expect(typo.metrics).toEqual(['cache_hit_total']);
+    expect(registered.has('cache_hit_total')).toBe(false);
+    expect(parsePromQL('sum(rate(cache_hits_total[5m])').errors.length).toBeGreaterThan(0);
+    expect(parsePromQL('{__name__=~"cache_.*"}').errors.length).toBeGreaterThan(0);
+  });
+
+  it('passes promtool (parser and type checks) for every panel and variable query', () => {
+    const panelRules = EXPRESSIONS.filter((e) => !e.where.startsWith('rule ')).map((e, i) => ({
+      record: `panel_check:${i}`,
+      expr: e.expr,
+    }));
+    const tmp = tempDirWith({
+      'panels.yaml': stringify({ groups: [{ name: 'panels', rules: panelRules }] }),
+    });
+    try {
+      const r = promtool(['check', 'rules', 'panels.yaml'], tmp.dir);
+      expect(r.code, r.output).toBe(0);
+      expect(r.output).toContain(`SUCCESS: ${panelRules.length} rules found`);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
