@@ -9,6 +9,8 @@ import { RedisCache } from './cache/redis-cache.ts';
 import { CacheRegistry } from './cache/registry.ts';
 import { CacheStats } from './cache/stats.ts';
 import type { Config } from './config.ts';
+import { MrcEstimator } from './estimator/estimator.ts';
+import { registerEstimatorGauges } from './estimator/metrics.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics/registry.ts';
 import { MetaSheetSource } from './source/metasheet-source.ts';
@@ -55,6 +57,20 @@ export function buildCache(config: Config, metrics: Metrics, logger: Logger): Ca
 /** The dependencies of `createApp` for a configuration, with a fresh metrics registry. */
 export function buildDeps(config: Config, logger: Logger, isDraining?: () => boolean): AppDeps {
   const metrics = createMetrics(new Registry());
+  // The sizing estimator observes while the cache is on, whatever the implementation
+  // (NullCache included): that is how Phase 2 sees hit ratios nobody has cached yet.
+  const estimator =
+    config.FEATURE_CACHE && config.ESTIMATOR_ENABLED
+      ? new MrcEstimator({
+          maxBytesPerPattern: config.ESTIMATOR_MAX_BYTES_PER_PATTERN,
+          maxPatterns: config.CACHE_KEY_PATTERN_LIMIT,
+          ...(config.ESTIMATOR_SIZES_ENTRIES
+            ? { sizesEntries: config.ESTIMATOR_SIZES_ENTRIES }
+            : {}),
+          ...(config.ESTIMATOR_SIZES_BYTES ? { sizesBytes: config.ESTIMATOR_SIZES_BYTES } : {}),
+        })
+      : undefined;
+  if (estimator) registerEstimatorGauges(metrics.registry, estimator);
   const patterns = new KeyPatternExtractor({
     limit: config.CACHE_KEY_PATTERN_LIMIT,
     known: API_KEY_PATTERNS,
@@ -63,6 +79,7 @@ export function buildDeps(config: Config, logger: Logger, isDraining?: () => boo
     metrics,
     patterns,
     stats: new CacheStats(),
+    ...(estimator ? { observer: estimator } : {}),
     enabled: config.FEATURE_CACHE,
     initial: config.FEATURE_CACHE ? buildCache(config, metrics, logger) : new NullCache(),
     whitelist: config.CACHE_PATTERNS ?? null,
@@ -75,6 +92,7 @@ export function buildDeps(config: Config, logger: Logger, isDraining?: () => boo
     nodeEnv: config.NODE_ENV,
     ttlMs: config.CACHE_TTL_SECONDS * 1000,
     abControlPercent: config.CACHE_AB_CONTROL_PERCENT,
+    ...(estimator ? { estimator } : {}),
     ...(isDraining ? { isDraining } : {}),
   };
 }
