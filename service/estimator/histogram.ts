@@ -27,6 +27,8 @@ export class SizeHistogram {
   private readonly w = new Float64Array(HISTOGRAM_BUCKETS);
   private sum = 0;
   private top = -1;
+  // Buckets hold weight / unit: rescaling (every SHARDS threshold drop) is O(1).
+  private unit = 1;
 
   /** Bytes held by the buckets. */
   get byteLength(): number {
@@ -35,21 +37,21 @@ export class SizeHistogram {
 
   /** Total weight recorded. */
   get total(): number {
-    return this.sum;
+    return this.sum * this.unit;
   }
 
   /** Records weight `weight` at size `x` (x ≥ 0). */
   add(x: number, weight: number): void {
     const i = bucketOf(x);
-    this.w[i] = (this.w[i] ?? 0) + weight;
-    this.sum += weight;
+    const stored = weight / this.unit;
+    this.w[i] = (this.w[i] ?? 0) + stored;
+    this.sum += stored;
     if (i > this.top) this.top = i;
   }
 
   /** Multiplies every bucket by `factor` (the sampling rate fell). */
   scale(factor: number): void {
-    for (let i = 0; i <= this.top; i++) this.w[i] = (this.w[i] ?? 0) * factor;
-    this.sum *= factor;
+    this.unit *= factor;
   }
 
   /** Weight recorded at sizes ≤ `size`. */
@@ -62,7 +64,7 @@ export class SizeHistogram {
       const wi = this.w[i] ?? 0;
       s += hi <= size ? wi : (wi * (size - lo)) / (hi - lo);
     }
-    return s;
+    return s * this.unit;
   }
 
   /** The upper edge of the largest non-empty bucket (0 when empty). */
