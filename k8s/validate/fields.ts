@@ -27,10 +27,16 @@ const TYPED_MODELS: Readonly<Record<string, { module: string; type: string }>> =
 };
 
 /**
+ * Parsed declaration files (TypeScript's lib, the model packages): immutable during a run, and
+ * parsing them is most of the cost of a check, so repeated checks (tests, both variants) share them.
+ */
+const declarationCache = new Map<string, ts.SourceFile>();
+
+/**
  * Catches unknown and misspelt fields, which the JSON schemas let through: each object is
  * written out as a TypeScript object literal typed with its model interface, and the
  * compiler's excess-property check flags every key the API does not define, at any depth.
- * Takes ~1 s (one in-memory TypeScript program).
+ * Takes ~1 s for the first call (one in-memory TypeScript program), less after.
  */
 export function checkKnownFields(objects: ReadonlyArray<Record<string, unknown>>): Problem[] {
   const problems: Problem[] = [];
@@ -73,10 +79,14 @@ export function checkKnownFields(objects: ReadonlyArray<Record<string, unknown>>
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
   const fileExists = host.fileExists.bind(host);
-  host.getSourceFile = (name, languageVersion, ...rest) =>
-    name === fileName
-      ? ts.createSourceFile(name, source, languageVersion)
-      : getSourceFile(name, languageVersion, ...rest);
+  host.getSourceFile = (name, languageVersion, ...rest) => {
+    if (name === fileName) return ts.createSourceFile(name, source, languageVersion);
+    const cached = declarationCache.get(name);
+    if (cached !== undefined) return cached;
+    const parsed = getSourceFile(name, languageVersion, ...rest);
+    if (parsed !== undefined && name.endsWith('.d.ts')) declarationCache.set(name, parsed);
+    return parsed;
+  };
   host.fileExists = (name) => name === fileName || fileExists(name);
   const program = ts.createProgram([fileName], options, host);
   const sourceFile = program.getSourceFile(fileName);

@@ -1,0 +1,162 @@
+import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
+import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { IService } from 'kubernetes-models/v1/Service';
+import { describe, expect, it } from 'vitest';
+import { buildRuleGroups } from '../alerts/rules.ts';
+import { buildAllDashboards } from '../dashboards/index.ts';
+import { CONFIG_VARIABLES, loadConfig } from '../service/config.ts';
+import { synthStaging } from './chart.ts';
+import type { MonitoringSources } from './monitoring.ts';
+import { SECRET_ENV_KEYS, SHUTDOWN_TIMEOUT_MS } from './service-env.ts';
+import { synthFromEnv } from './staging.ts';
+
+const fixture: MonitoringSources = {
+  ruleGroups: [{ name: 'g', rules: [{ alert: 'CacheDown', expr: 'up == 0', for: '5m' }] }],
+  dashboards: [{ uid: 'Cache_Overview', file: 'cache-overview.json', json: { title: 'T' } }],
+};
+const { objects } = synthStaging({ image: { tag: '9.9.9' }, cacheImpl: 'redis' }, fixture);
+
+function one<T>(kind: string, list: ReadonlyArray<Record<string, unknown>> = objects): T {
+  const found = list.filter((o) => o.kind === kind);
+  expect(found, `exactly one ${kind}`).toHaveLength(1);
+  return found[0] as unknown as T;
+}
+const deployment = one<IDeployment>('Deployment');
+const pod = deployment.spec?.template.spec;
+const container = pod?.containers[0];
+
+describe('StagingChart workload', () => {
+  it('puts every object in the configured namespace', () => {
+    const ns = objects.map((o) => (o.metadata as { namespace?: string }).namespace);
+    expect(new Set(ns)).toEqual(new Set(['metasheet-staging']));
+  });
+
+  it('runs the configured image and tag with 2 replicas', () => {
+    expect(container?.image).toBe('metasheet-cache:9.9.9');
+    expect(container?.imagePullPolicy).toBe('IfNotPresent');
+    expect(deployment.spec?.replicas).toBe(2);
+  });
+
+  it('probes /health on the service port for startup, readiness and liveness', () => {
+    for (const probe of [
+      container?.startupProbe,
+      container?.readinessProbe,
+      container?.livenessProbe,
+    ]) {
+      expect(probe?.httpGet).toMatchObject({ path: '/health', port: 8900 });
+    }
+    expect(container?.readinessProbe?.periodSeconds).toBe(5);
+  });
+
+  it('sets a restrictive security context: uid 10001, read-only, caps dropped, seccomp', () => {
+    expect(container?.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      runAsGroup: 10001,
+      runAsNonRoot: true,
+      runAsUser: 10001,
+    });
+    expect(pod?.securityContext?.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+    expect(pod?.automountServiceAccountToken).toBe(false);
+    expect(container?.volumeMounts).toEqual([{ mountPath: '/tmp', name: 'tmp' }]);
+  });
+
+  it('terminates gracefully: preStop sleep, then the service drains within the grace period', () => {
+    expect(pod?.terminationGracePeriodSeconds).toBe(30);
+    expect(container?.lifecycle?.preStop?.exec?.command).toEqual(['sleep', '5']);
+    expect(SHUTDOWN_TIMEOUT_MS).toBeLessThan((30 - 5) * 1000);
+  });
+
+  it('reads credentials only through secretKeyRef on the existing Secret', () => {
+    const env = container?.env ?? [];
+    expect(env.map((e) => e.name)).toEqual([...SECRET_ENV_KEYS]);
+    for (const e of env) {
+      expect(e.value).toBeUndefined();
+      expect(e.valueFrom?.secretKeyRef).toMatchObject({
+        name: 'metasheet-cache-secrets',
+        key: e.name,
+      });
+    }
+    // cacheImpl=redis here, so REDIS_URL is required
+    expect(env.find((e) => e.name === 'REDIS_URL')?.valueFrom?.secretKeyRef?.optional).toBe(false);
+  });
+
+  it('carries a ConfigMap the real service config accepts', () => {
+    const data =
+      one<IConfigMap>(
+        'ConfigMap',
+        objects.filter((o) => !JSON.stringify(o).includes('grafana_dashboard')),
+      ).data ?? {};
+    for (const key of Object.keys(data)) expect(CONFIG_VARIABLES).toContain(key);
+    const loaded = loadConfig({ ...data, REDIS_URL: 'redis://redis.metasheet:6379' });
+    expect(loaded).toMatchObject({
+      PORT: 8900,
+      NODE_ENV: 'production',
+      FEATURE_CACHE: false,
+      CACHE_IMPL: 'redis',
+    });
+    expect(container?.envFrom).toEqual([{ configMapRef: { name: 'metasheet-cache' } }]);
+  });
+});
+
+describe('StagingChart exposure', () => {
+  it('Service targets the named container port', () => {
+    const service = one<IService>('Service');
+    expect(service.spec?.ports).toEqual([
+      { name: 'http', port: 8900, protocol: 'TCP', targetPort: 'http' },
+    ]);
+    expect(container?.ports).toEqual([{ containerPort: 8900, name: 'http' }]);
+    expect(service.spec?.selector).toEqual(deployment.spec?.selector.matchLabels);
+  });
+
+  it('PDB allows one disruption at a time and NetworkPolicy admits only the service port', () => {
+    const pdb = one<IPodDisruptionBudget>('PodDisruptionBudget');
+    expect(pdb.spec?.maxUnavailable).toBe(1);
+    expect(pdb.spec?.selector).toEqual(deployment.spec?.selector);
+    const policy = one<INetworkPolicy>('NetworkPolicy');
+    expect(policy.spec?.policyTypes).toEqual(['Ingress']);
+    expect(policy.spec?.ingress).toEqual([{ ports: [{ port: 'http', protocol: 'TCP' }] }]);
+  });
+});
+
+describe('StagingChart monitoring', () => {
+  it('ServiceMonitor scrapes /metrics/prom on the named port, labelled for the operator', () => {
+    const monitor = one<IServiceMonitor>('ServiceMonitor');
+    expect(monitor.spec.endpoints).toEqual([
+      { port: 'http', path: '/metrics/prom', interval: '30s', scrapeTimeout: '10s' },
+    ]);
+    expect(monitor.metadata?.labels?.release).toBe('kube-prometheus-stack');
+    expect(monitor.spec.namespaceSelector).toEqual({ matchNames: ['metasheet-staging'] });
+  });
+
+  it('dashboard ConfigMaps carry the Grafana sidecar label and the JSON', () => {
+    const dashboards = objects.filter((o) =>
+      JSON.stringify(o.metadata).includes('grafana_dashboard'),
+    );
+    expect(dashboards).toHaveLength(1);
+    const cm = dashboards[0] as unknown as IConfigMap;
+    expect(cm.metadata?.name).toBe('metasheet-cache-dashboard-cache-overview');
+    expect(cm.metadata?.labels?.grafana_dashboard).toBe('1');
+    expect(JSON.parse(cm.data?.['cache-overview.json'] ?? 'null')).toEqual({ title: 'T' });
+  });
+
+  it('with the repo sources: PrometheusRule = alerts/ rule groups, one ConfigMap per dashboard', () => {
+    const real = synthFromEnv({}).objects;
+    const rule = one<IPrometheusRule>('PrometheusRule', real);
+    expect(rule.spec.groups).toEqual(JSON.parse(JSON.stringify(buildRuleGroups())));
+    const dashboards = buildAllDashboards();
+    const maps = real.filter((o) =>
+      JSON.stringify(o.metadata).includes('grafana_dashboard'),
+    ) as unknown as IConfigMap[];
+    expect(maps.map((m) => Object.keys(m.data ?? {}))).toEqual(dashboards.map((d) => [d.file]));
+    for (const [i, d] of dashboards.entries()) {
+      expect(JSON.parse(maps[i]?.data?.[d.file] ?? 'null')).toEqual(d.json);
+    }
+  });
+});

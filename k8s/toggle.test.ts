@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { synthStaging } from './chart.ts';
+import type { MonitoringSources } from './monitoring.ts';
+import { CONFIG_CHECKSUM_ANNOTATION } from './service-env.ts';
+
+const sources: MonitoringSources = {
+  ruleGroups: [{ name: 'g', rules: [{ record: 'job:up:sum', expr: 'sum(up)' }] }],
+  dashboards: [{ uid: 'd', file: 'd.json', json: { panels: [] } }],
+};
+
+/** Every leaf path whose value differs between two JSON values. */
+function diffPaths(a: unknown, b: unknown, path = ''): string[] {
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].flatMap((k) =>
+      diffPaths(
+        (a as Record<string, unknown>)[k],
+        (b as Record<string, unknown>)[k],
+        `${path}/${k}`,
+      ),
+    );
+  }
+  return Object.is(a, b) ? [] : [path];
+}
+
+describe('FEATURE_CACHE synthesis toggle', () => {
+  const off = synthStaging({ image: { tag: '1.0.0' } }, sources);
+  const on = synthStaging({ image: { tag: '1.0.0' }, featureCache: true }, sources);
+
+  it('is off by default', () => {
+    expect(off.config.featureCache).toBe(false);
+  });
+
+  it('changes exactly the ConfigMap value and the pod checksum annotation', () => {
+    expect(on.objects).toHaveLength(off.objects.length);
+    const changed = off.objects.flatMap((object, i) =>
+      diffPaths(object, on.objects[i]).map((p) => `${String(object.kind)}${p}`),
+    );
+    expect(changed).toEqual([
+      'ConfigMap/data/FEATURE_CACHE',
+      `Deployment/spec/template/metadata/annotations/${CONFIG_CHECKSUM_ANNOTATION}`,
+    ]);
+  });
+
+  it('flips the value from "false" to "true" and gives the pods a new checksum (they roll)', () => {
+    const data = (m: typeof off) =>
+      (m.objects[0]?.data as Record<string, string> | undefined)?.FEATURE_CACHE;
+    expect([data(off), data(on)]).toEqual(['false', 'true']);
+    const checksum = (m: typeof off) =>
+      JSON.stringify(m.objects[1]).match(/"metasheet\.io\/config-checksum":"([0-9a-f]{64})"/)?.[1];
+    expect(checksum(off)).toMatch(/^[0-9a-f]{64}$/);
+    expect(checksum(on)).toMatch(/^[0-9a-f]{64}$/);
+    expect(checksum(on)).not.toBe(checksum(off));
+  });
+});
