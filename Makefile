@@ -14,8 +14,9 @@ $(NODE_DEPS): package-lock.json
 setup: ## install npm deps, Debian prometheus/redis-server when missing, start Redis if none answers
 	bash scripts/setup.sh
 
+# The demo observes: FEATURE_CACHE=true over NullCache (the service's own default is off).
 dev: $(NODE_DEPS) ## run the service on :8900 with embedded defaults (no Redis, no cluster)
-	npx tsx service/main.ts
+	FEATURE_CACHE=$${FEATURE_CACHE:-true} npx tsx service/main.ts
 
 test: setup ## typecheck + lint + every test (unit, end-to-end, Redis)
 	npm run typecheck

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config.ts';
 
 describe('loadConfig', () => {
   it('defaults to port 8900, cache observation off, NullCache', () => {
@@ -57,5 +57,18 @@ describe('loadConfig', () => {
     } catch (e) {
       expect((e as ConfigError).problems).toHaveLength(2);
     }
+  });
+});
+
+describe('.env.example', () => {
+  it('documents every variable loadConfig reads, with a value loadConfig accepts', async () => {
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    const entries = text
+      .split('\n')
+      .filter((l) => /^[A-Z][A-Z0-9_]*=/.test(l))
+      .map((l) => l.split('=', 2) as [string, string]);
+    expect(entries.map(([k]) => k).sort()).toEqual([...CONFIG_VARIABLES].sort());
+    expect(() => loadConfig(Object.fromEntries(entries))).not.toThrow();
   });
 });
