@@ -139,15 +139,7 @@ export class RedisCache implements Cache {
   }
 
   get<T = unknown>(key: string): Promise<Result<T | undefined>> {
-    return this.#call(() => this.#client.get(this.#valueKey(key))).then((r) => {
-      if (!r.ok) return r;
-      if (r.value === null) return ok(undefined);
-      try {
-        return ok(JSON.parse(r.value) as T);
-      } catch (err) {
-        return fail(CacheError.from(err, 'serialization'));
-      }
-    });
+    return this.#call(() => this.#client.get(this.#valueKey(key)), parseReply<T>);
   }
 
   set<T = unknown>(key: string, value: T, opts: SetOptions): Promise<Result<boolean>> {
@@ -170,34 +162,34 @@ export class RedisCache implements Cache {
     const vkey = this.#valueKey(key);
     if (this.#tooLarge(json)) {
       // Drop the previous value too: keeping it would serve data the caller just replaced.
-      return this.#call(() => this.#client.del(vkey)).then(() =>
-        fail(
-          new CacheError('value_too_large', `value of ${key} exceeds ${this.maxValueBytes} bytes`),
-        ),
+      const tooLarge = fail<boolean>(
+        new CacheError('value_too_large', `value of ${key} exceeds ${this.maxValueBytes} bytes`),
       );
+      return this.#call(
+        () => this.#client.del(vkey),
+        () => tooLarge,
+      ).then(() => tooLarge);
     }
     const ttl = String(Math.max(1, Math.round(opts.ttlMs * (1 + this.#jitter * this.#random()))));
     const tags = opts.tags ?? [];
     if (tags.length === 0) {
-      return this.#call(() => this.#client.sendCommand(['SET', vkey, json, 'PX', ttl])).then((r) =>
-        r.ok ? ok(true) : r,
-      );
+      return this.#call(() => this.#client.sendCommand(['SET', vkey, json, 'PX', ttl]), stored);
     }
     const keys = [vkey, ...tags.map((t) => this.#tagKey(t))];
-    return this.#call(() => this.#eval(SET_WITH_TAGS, keys, [json, ttl])).then((r) =>
-      r.ok ? ok(true) : r,
-    );
+    return this.#call(() => this.#eval(SET_WITH_TAGS, keys, [json, ttl]), stored);
   }
 
   del(key: string): Promise<Result<boolean>> {
-    return this.#call(() => this.#client.del(this.#valueKey(key))).then((r) =>
-      r.ok ? ok(r.value > 0) : r,
+    return this.#call(
+      () => this.#client.del(this.#valueKey(key)),
+      (n) => ok(n > 0),
     );
   }
 
   invalidateTag(tag: string): Promise<Result<number>> {
-    return this.#call(() => this.#eval(INVALIDATE_TAG, [this.#tagKey(tag)], [])).then((r) =>
-      r.ok ? ok(Number(r.value)) : r,
+    return this.#call(
+      () => this.#eval(INVALIDATE_TAG, [this.#tagKey(tag)], []),
+      (n) => ok(Number(n)),
     );
   }
 
@@ -218,8 +210,12 @@ export class RedisCache implements Cache {
     this.#timeouts.dispose();
   }
 
-  /** Breaker gate + readiness check + deadline + error mapping, shared by every op. */
-  #call<R>(send: () => Promise<R>): Promise<Result<R>> {
+  /**
+   * Breaker gate + readiness check + deadline + error mapping, shared by every op. `map`
+   * turns the reply into the op's Result in the same continuation (one promise hop: this
+   * path runs ~10^5 times per second under load).
+   */
+  #call<R, V>(send: () => Promise<R>, map: (reply: R) => Result<V>): Promise<Result<V>> {
     if (this.#closed) return Promise.resolve(fail(new CacheError('connection', 'cache closed')));
     if (!this.#breaker.tryAcquire()) {
       return Promise.resolve(fail(new CacheError('circuit_open', 'Redis circuit open')));
@@ -233,9 +229,9 @@ export class RedisCache implements Cache {
       return Promise.resolve(this.#failed(err));
     }
     return this.#timeouts.run(pending).then(
-      (value) => {
+      (reply) => {
         this.#breaker.success();
-        return ok(value);
+        return map(reply);
       },
       (err: unknown) => this.#failed(err),
     );
@@ -276,5 +272,19 @@ export class RedisCache implements Cache {
 
   #tagKey(tag: string): string {
     return `${this.keyPrefix}t:${tag}`;
+  }
+}
+
+const MISS: Result<undefined> = Object.freeze(ok(undefined));
+const STORED: Result<boolean> = Object.freeze(ok(true));
+const stored = (): Result<boolean> => STORED;
+
+/** A GET reply as a Result: nil is a miss; unparsable JSON is a `serialization` error. */
+function parseReply<T>(reply: string | null): Result<T | undefined> {
+  if (reply === null) return MISS;
+  try {
+    return ok(JSON.parse(reply) as T);
+  } catch (err) {
+    return fail(CacheError.from(err, 'serialization'));
   }
 }

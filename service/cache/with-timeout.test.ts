@@ -76,6 +76,23 @@ describe('TimeoutQueue (fake clock)', () => {
     expect(clock.armed).toBe(0);
   });
 
+  it('grows past its initial ring: 5,000 in flight, half settle, the rest time out', async () => {
+    const clock = new FakeClock();
+    const q = new TimeoutQueue(50, clock);
+    const ds = Array.from({ length: 5000 }, () => deferred<number>());
+    const rs = ds.map((d) => outcome(q.run(d.promise)));
+    expect(q.pending).toBe(5000);
+    for (const [i, d] of ds.entries()) if (i % 2 === 0) d.resolve(i);
+    await Promise.resolve();
+    clock.advance(50);
+    const results = await Promise.all(rs);
+    expect(q.pending).toBe(0);
+    for (const [i, r] of results.entries()) {
+      if (i % 2 === 0) expect(r).toEqual({ value: i });
+      else expect((r as { error: unknown }).error).toBeInstanceOf(OperationTimeoutError);
+    }
+  });
+
   it('rejects a non-positive timeout', () => {
     expect(() => new TimeoutQueue(0)).toThrow(/timeoutMs must be > 0, got 0/);
   });

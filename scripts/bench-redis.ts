@@ -1,0 +1,148 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { createClient } from 'redis';
+import { RedisCache } from '../service/cache/redis-cache.ts';
+
+/** Options of `benchRedis`. */
+export interface RedisBenchOptions {
+  /** @default redis://127.0.0.1:6379 */
+  readonly url?: string;
+  /** GETs per Node measurement with many in flight. @default 200000 */
+  readonly requests?: number;
+  /** GETs per sequential measurement. @default 20000 */
+  readonly sequentialRequests?: number;
+  /** Concurrent GETs kept in flight. @default 1000 */
+  readonly inflight?: number;
+  /** Rounds; each figure is the median over rounds (this machine is noisy). @default 3 */
+  readonly rounds?: number;
+}
+
+/** Figures in GETs per second. */
+export interface RedisBenchResult {
+  readonly redisBenchmark: number;
+  readonly redisBenchmarkP16: number;
+  readonly rawSequential: number;
+  readonly rawInflight: number;
+  readonly cacheSequential: number;
+  readonly cacheInflight: number;
+}
+
+const exec = promisify(execFile);
+const median = (xs: number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+/** `redis-benchmark` GET of our key: 50 clients (its default), optionally pipelined. */
+async function redisBenchmark(url: URL, key: string, pipeline: number): Promise<number> {
+  // Sized to run ~1-3 s each on this machine (≈40k/s plain, ≈500k/s pipelined).
+  const n = pipeline > 1 ? '400000' : '100000';
+  const args = ['-h', url.hostname, '-p', url.port || '6379', '-n', n, '-c', '50'];
+  args.push('-P', String(pipeline), '--csv', 'GET', key);
+  const { stdout } = await exec('redis-benchmark', args).catch((err: unknown) => {
+    throw new Error(
+      'redis-benchmark failed or is missing: apt-get install -y --no-install-recommends redis-tools' +
+        ` (${err instanceof Error ? err.message : String(err)})`,
+    );
+  });
+  // CSV: "test","rps",... one row per test.
+  const row = stdout.trim().split('\n').at(-1) ?? '';
+  const rps = Number(row.split(',')[1]?.replaceAll('"', ''));
+  if (!(rps > 0)) throw new Error(`cannot parse redis-benchmark output: ${stdout}`);
+  return rps;
+}
+
+/** GETs per second of `get` with `inflight` loops sharing `n` requests. */
+async function throughput(
+  get: () => Promise<unknown>,
+  n: number,
+  inflight: number,
+): Promise<number> {
+  let issued = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: inflight }, async () => {
+      while (issued < n) {
+        issued++;
+        await get();
+      }
+    }),
+  );
+  return n / ((performance.now() - t0) / 1000);
+}
+
+/**
+ * Measures Redis-backed GET throughput from Node — the raw node-redis client and the full
+ * `RedisCache.get` (timeout, breaker, JSON) — sequentially and with many in flight, next
+ * to `redis-benchmark` against the same server and key in the same run.
+ */
+export async function benchRedis(opts: RedisBenchOptions = {}): Promise<RedisBenchResult> {
+  const url = opts.url ?? 'redis://127.0.0.1:6379';
+  const n = opts.requests ?? 200_000;
+  const seqN = opts.sequentialRequests ?? 20_000;
+  const inflight = opts.inflight ?? 1000;
+  const prefix = `bench:${process.pid}:${randomBytes(4).toString('hex')}:`;
+  const cache = new RedisCache({ url, keyPrefix: prefix, timeoutMs: 1000 });
+  const raw = createClient({ url });
+  raw.on('error', () => {});
+  const runs: Record<keyof RedisBenchResult, number[]> = {
+    redisBenchmark: [],
+    redisBenchmarkP16: [],
+    rawSequential: [],
+    rawInflight: [],
+    cacheSequential: [],
+    cacheInflight: [],
+  };
+  try {
+    await raw.connect();
+    const ready = await cache.ready();
+    if (!ready.ok) throw ready.error;
+    const value = { id: 42, title: 'Q3 plan', rows: 120 };
+    await cache.set('sheet:42', value, { ttlMs: 600_000 });
+    const key = `${prefix}v:sheet:42`;
+    const cacheGet = async () => {
+      const r = await cache.get('sheet:42');
+      if (!r.ok) throw r.error;
+    };
+    await throughput(cacheGet, 50_000, inflight); // warm-up (JIT)
+    await throughput(() => raw.get(key), 50_000, inflight);
+    for (let round = 0; round < (opts.rounds ?? 3); round++) {
+      runs.redisBenchmark.push(await redisBenchmark(new URL(url), key, 1));
+      runs.redisBenchmarkP16.push(await redisBenchmark(new URL(url), key, 16));
+      runs.rawSequential.push(await throughput(() => raw.get(key), seqN, 1));
+      runs.rawInflight.push(await throughput(() => raw.get(key), n, inflight));
+      runs.cacheSequential.push(await throughput(cacheGet, seqN, 1));
+      runs.cacheInflight.push(await throughput(cacheGet, n, inflight));
+    }
+    await raw.del([key]);
+  } finally {
+    await cache.close();
+    if (raw.isOpen) raw.destroy();
+  }
+  const result = Object.fromEntries(
+    Object.entries(runs).map(([k, xs]) => [k, median(xs)]),
+  ) as unknown as RedisBenchResult;
+  return result;
+}
+
+/** Prints the figures and the ratios the issue asks for (target: cacheInflight >= 0.5 of -P 16). */
+export function formatRedisBench(r: RedisBenchResult, inflight = 1000): string {
+  const f = (x: number) => `${Math.round(x).toLocaleString('en-US')}/s`;
+  const ratio = (x: number, base: number) => (x / base).toFixed(2);
+  return [
+    `redis-benchmark GET (50 clients)           ${f(r.redisBenchmark)}`,
+    `redis-benchmark GET (50 clients, -P 16)    ${f(r.redisBenchmarkP16)}`,
+    `node-redis raw, sequential                 ${f(r.rawSequential)}  = ${ratio(r.rawSequential, r.redisBenchmark)} x rb, ${ratio(r.rawSequential, r.redisBenchmarkP16)} x rb -P16`,
+    `node-redis raw, ${inflight} in flight           ${f(r.rawInflight)}  = ${ratio(r.rawInflight, r.redisBenchmark)} x rb, ${ratio(r.rawInflight, r.redisBenchmarkP16)} x rb -P16`,
+    `RedisCache.get, sequential                 ${f(r.cacheSequential)}  = ${ratio(r.cacheSequential, r.redisBenchmark)} x rb, ${ratio(r.cacheSequential, r.redisBenchmarkP16)} x rb -P16`,
+    `RedisCache.get, ${inflight} in flight           ${f(r.cacheInflight)}  = ${ratio(r.cacheInflight, r.redisBenchmark)} x rb, ${ratio(r.cacheInflight, r.redisBenchmarkP16)} x rb -P16`,
+    `target: RedisCache.get in flight >= 0.5 x redis-benchmark -P 16: ${r.cacheInflight >= 0.5 * r.redisBenchmarkP16 ? 'MET' : 'NOT MET'}`,
+  ].join('\n');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  console.log(`bench-redis against ${url} (medians of 3 rounds, same run)`);
+  const result = await benchRedis({ url });
+  console.log(formatRedisBench(result));
+}
