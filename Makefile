@@ -34,3 +34,15 @@ load: $(NODE_DEPS) ## drive the example API: make load URL=http://127.0.0.1:8900
 
 bench: $(NODE_DEPS) ## micro-benchmarks with same-run baselines (not part of make test)
 	npx tsx scripts/bench.ts
+
+.PHONY: synth deploy-staging image
+
+synth: $(NODE_DEPS) ## write k8s/generated/*.yaml (both FEATURE_CACHE values; FEATURE_CACHE=true|false for one)
+	npx tsx k8s/main.ts $(if $(FEATURE_CACHE),--feature-cache=$(FEATURE_CACHE))
+
+deploy-staging: $(NODE_DEPS) ## synth, validate, kubectl diff, apply to the staging context (DRY_RUN=1: plan only)
+	FEATURE_CACHE=$(FEATURE_CACHE) DRY_RUN=$(DRY_RUN) npx tsx scripts/deploy-staging.ts
+
+# The tag is the one the manifests use (package.json version unless IMAGE_TAG is set).
+image: $(NODE_DEPS) ## docker build the service image the staging manifests run (needs a Docker engine)
+	docker build -t "$$(npx tsx k8s/main.ts --print-image)" .
