@@ -24,7 +24,7 @@ async function knownSequence(c: Cache) {
   await c.invalidateTag('sheet:1');
 }
 
-/** All series of the cache counters, as `name{labels} value` lines, sorted. */
+/** All non-zero series of the cache counters, as `name{labels} value` lines, sorted. */
 async function counters(m: Metrics): Promise<string[]> {
   const out: string[] = [];
   for (const def of [
@@ -35,7 +35,7 @@ async function counters(m: Metrics): Promise<string[]> {
     METRICS.cacheErrors,
     METRICS.cacheInvalidations,
   ]) {
-    for (const s of await samples(m.registry, def.name)) {
+    for (const s of (await samples(m.registry, def.name)).filter((x) => x.value !== 0)) {
       const labels = Object.entries(s.labels)
         .sort()
         .map(([k, v]) => `${k}=${v}`)

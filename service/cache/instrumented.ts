@@ -1,9 +1,19 @@
 import type { AccessObserver } from '../estimator/observer.ts';
+import type { CounterCell } from '../metrics/cell-counter.ts';
 import type { Metrics } from '../metrics/registry.ts';
 import type { Cache, SetOptions } from './cache.ts';
 import type { KeyPatternExtractor } from './key-pattern.ts';
 import { CacheError, fail, type Result } from './result.ts';
-import type { CacheStats } from './stats.ts';
+import type { CacheStats, PatternCounts } from './stats.ts';
+
+/** The metric cells and statistics of one key pattern, looked up once per operation. */
+interface PatternCells {
+  readonly hits: CounterCell;
+  readonly misses: CounterCell;
+  readonly sets: CounterCell;
+  readonly dels: CounterCell;
+  readonly counts: PatternCounts;
+}
 
 /** What `InstrumentedCache` records into. */
 export interface InstrumentationDeps {
@@ -24,6 +34,8 @@ export interface InstrumentationDeps {
 export class InstrumentedCache implements Cache {
   readonly impl: string;
   private readonly now: () => number;
+  // Bounded by the pattern limit (+ `other`): patterns come from the extractor.
+  private readonly byPattern = new Map<string, PatternCells>();
 
   constructor(
     readonly inner: Cache,
@@ -34,7 +46,7 @@ export class InstrumentedCache implements Cache {
   }
 
   async get<T>(key: string): Promise<Result<T | undefined>> {
-    const { metrics, patterns, stats, observer } = this.deps;
+    const { patterns, observer } = this.deps;
     const pattern = patterns.extract(key);
     observer?.onGet(pattern, key, this.now());
     let r: Result<T | undefined>;
@@ -43,36 +55,37 @@ export class InstrumentedCache implements Cache {
     } catch (err) {
       r = fail(CacheError.from(err));
     }
-    const counts = stats.of(pattern);
+    const cells = this.cells(pattern);
     if (!r.ok) {
-      counts.errors++;
-      metrics.cacheErrors.inc({ impl: this.impl, error_type: r.error.type });
+      cells.counts.errors++;
+      this.deps.metrics.cacheErrors.inc({ impl: this.impl, error_type: r.error.type });
     } else if (r.value === undefined) {
-      counts.misses++;
-      metrics.cacheMisses.inc({ impl: this.impl, key_pattern: pattern });
+      cells.counts.misses++;
+      cells.misses.value++;
     } else {
-      counts.hits++;
-      metrics.cacheHits.inc({ impl: this.impl, key_pattern: pattern });
+      cells.counts.hits++;
+      cells.hits.value++;
     }
     return r;
   }
 
   async set<T>(key: string, value: T, opts: SetOptions): Promise<Result<boolean>> {
-    const { metrics, patterns, stats, observer } = this.deps;
+    const { patterns, observer } = this.deps;
     const pattern = patterns.extract(key);
     if (observer) observer.onSet(pattern, key, jsonBytes(value), opts.ttlMs, this.now());
-    const counts = stats.of(pattern);
-    counts.sets++;
-    metrics.cacheSets.inc({ impl: this.impl, key_pattern: pattern });
+    const cells = this.cells(pattern);
+    cells.counts.sets++;
+    cells.sets.value++;
     return this.guard(() => this.inner.set(key, value, opts), pattern);
   }
 
   async del(key: string): Promise<Result<boolean>> {
-    const { metrics, patterns, stats, observer } = this.deps;
+    const { patterns, observer } = this.deps;
     const pattern = patterns.extract(key);
     observer?.onDel(pattern, key, this.now());
-    stats.of(pattern).dels++;
-    metrics.cacheDels.inc({ impl: this.impl, key_pattern: pattern });
+    const cells = this.cells(pattern);
+    cells.counts.dels++;
+    cells.dels.value++;
     return this.guard(() => this.inner.del(key), pattern);
   }
 
@@ -85,6 +98,23 @@ export class InstrumentedCache implements Cache {
 
   close(): Promise<void> {
     return this.inner.close().catch(() => undefined);
+  }
+
+  private cells(pattern: string): PatternCells {
+    let c = this.byPattern.get(pattern);
+    if (!c) {
+      const { metrics, stats } = this.deps;
+      const labels = { impl: this.impl, key_pattern: pattern };
+      c = {
+        hits: metrics.cacheHits.cell(labels),
+        misses: metrics.cacheMisses.cell(labels),
+        sets: metrics.cacheSets.cell(labels),
+        dels: metrics.cacheDels.cell(labels),
+        counts: stats.of(pattern),
+      };
+      this.byPattern.set(pattern, c);
+    }
+    return c;
   }
 
   private async guard<R>(op: () => Promise<Result<R>>, pattern: string): Promise<Result<R>> {

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
+import { CellCounter } from './cell-counter.ts';
 import { HTTP_BUCKETS, METRICS } from './names.ts';
 
 /** Label names of a metric in the contract, as a tuple type. */
@@ -6,17 +7,18 @@ type LabelsOf<K extends keyof typeof METRICS> = (typeof METRICS)[K]['labels'][nu
 
 /**
  * The service's metrics, registered on an injected registry (never the global one).
+ * Counters on the cache's hot path are `CellCounter`s (see there for why).
  * Names, help and labels come from `METRICS`; estimator gauges are registered by the
  * estimator itself (they are computed at scrape time).
  */
 export interface Metrics {
   readonly registry: Registry;
-  readonly cacheHits: Counter<LabelsOf<'cacheHits'>>;
-  readonly cacheMisses: Counter<LabelsOf<'cacheMisses'>>;
-  readonly cacheSets: Counter<LabelsOf<'cacheSets'>>;
-  readonly cacheDels: Counter<LabelsOf<'cacheDels'>>;
-  readonly cacheErrors: Counter<LabelsOf<'cacheErrors'>>;
-  readonly cacheInvalidations: Counter<LabelsOf<'cacheInvalidations'>>;
+  readonly cacheHits: CellCounter<LabelsOf<'cacheHits'>>;
+  readonly cacheMisses: CellCounter<LabelsOf<'cacheMisses'>>;
+  readonly cacheSets: CellCounter<LabelsOf<'cacheSets'>>;
+  readonly cacheDels: CellCounter<LabelsOf<'cacheDels'>>;
+  readonly cacheErrors: CellCounter<LabelsOf<'cacheErrors'>>;
+  readonly cacheInvalidations: CellCounter<LabelsOf<'cacheInvalidations'>>;
   readonly cacheEnabled: Gauge<LabelsOf<'cacheEnabled'>>;
   readonly candidateRequests: Counter<LabelsOf<'candidateRequests'>>;
   readonly httpDuration: Histogram<LabelsOf<'httpDuration'>>;
@@ -24,7 +26,7 @@ export interface Metrics {
   readonly keyPatternLimit: Gauge;
   readonly cacheEntries: Gauge<LabelsOf<'cacheEntries'>>;
   readonly cacheSizeBytes: Gauge<LabelsOf<'cacheSizeBytes'>>;
-  readonly abRequests: Counter<LabelsOf<'abRequests'>>;
+  readonly abRequests: CellCounter<LabelsOf<'abRequests'>>;
   readonly circuitOpen: Gauge<LabelsOf<'circuitOpen'>>;
   readonly patternEnabled: Gauge<LabelsOf<'patternEnabled'>>;
 }
@@ -41,16 +43,18 @@ export function createMetrics(registry: Registry, opts: CreateMetricsOptions = {
   const reg = { registers: [registry] };
   const counter = <K extends keyof typeof METRICS>(k: K) =>
     new Counter<LabelsOf<K>>({ ...spec(k), ...reg });
+  const cells = <K extends keyof typeof METRICS>(k: K) =>
+    new CellCounter<LabelsOf<K>>({ ...spec(k), registry });
   const gauge = <K extends keyof typeof METRICS>(k: K) =>
     new Gauge<LabelsOf<K>>({ ...spec(k), ...reg });
   return {
     registry,
-    cacheHits: counter('cacheHits'),
-    cacheMisses: counter('cacheMisses'),
-    cacheSets: counter('cacheSets'),
-    cacheDels: counter('cacheDels'),
-    cacheErrors: counter('cacheErrors'),
-    cacheInvalidations: counter('cacheInvalidations'),
+    cacheHits: cells('cacheHits'),
+    cacheMisses: cells('cacheMisses'),
+    cacheSets: cells('cacheSets'),
+    cacheDels: cells('cacheDels'),
+    cacheErrors: cells('cacheErrors'),
+    cacheInvalidations: cells('cacheInvalidations'),
     cacheEnabled: gauge('cacheEnabled'),
     candidateRequests: counter('candidateRequests'),
     httpDuration: new Histogram({ ...spec('httpDuration'), buckets: [...HTTP_BUCKETS], ...reg }),
@@ -58,7 +62,7 @@ export function createMetrics(registry: Registry, opts: CreateMetricsOptions = {
     keyPatternLimit: gauge('keyPatternLimit'),
     cacheEntries: gauge('cacheEntries'),
     cacheSizeBytes: gauge('cacheSizeBytes'),
-    abRequests: counter('abRequests'),
+    abRequests: cells('abRequests'),
     circuitOpen: gauge('circuitOpen'),
     patternEnabled: gauge('patternEnabled'),
   };
