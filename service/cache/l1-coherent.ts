@@ -1,0 +1,138 @@
+import { LRUCache } from 'lru-cache';
+import type { Cache, SetOptions } from './cache.ts';
+import type { Invalidation, InvalidationBus } from './invalidation-bus.ts';
+import { ok, type Result } from './result.ts';
+
+export interface L1CoherentCacheOptions {
+  /** The shared cache behind the L1 (a RedisCache). Closed by `close()`. */
+  readonly remote: Cache;
+  /** Invalidation messages between replicas. Closed by `close()`. */
+  readonly bus: InvalidationBus;
+  /** Most entries held in process. @default 10000 */
+  readonly maxEntries?: number;
+  /** Most bytes (serialised JSON) held in process. @default 16 MiB */
+  readonly maxBytes?: number;
+  /** Longest an entry lives in L1; bounds staleness if a message is ever lost. @default 5000 */
+  readonly ttlMs?: number;
+  /** The `impl` metric label. @default 'redis_l1' */
+  readonly impl?: string;
+}
+
+interface Entry {
+  readonly json: string;
+  readonly tags: readonly string[];
+}
+
+/**
+ * An in-process L1 in front of a shared remote cache, kept coherent across replicas:
+ * every set/del/invalidateTag is published on the bus after the remote write succeeded,
+ * and each replica drops the named keys/tags from its L1.
+ *
+ * Coherence rules: L1 is used only while the bus is coherent (subscribed) and is cleared
+ * whenever that is lost. A fill from a remote read is kept only if no invalidation
+ * arrived since the read started (a global epoch), so a late reply can never reinstate
+ * a value another replica has just replaced. Values are held as JSON, so hits return
+ * copies like the remote does.
+ */
+export class L1CoherentCache implements Cache {
+  readonly impl: string;
+  readonly #remote: Cache;
+  readonly #bus: InvalidationBus;
+  readonly #l1: LRUCache<string, Entry>;
+  readonly #ttlMs: number;
+  #epoch = 0;
+  #hits = 0;
+
+  constructor(opts: L1CoherentCacheOptions) {
+    this.impl = opts.impl ?? 'redis_l1';
+    this.#remote = opts.remote;
+    this.#bus = opts.bus;
+    this.#ttlMs = opts.ttlMs ?? 5000;
+    this.#l1 = new LRUCache<string, Entry>({
+      max: opts.maxEntries ?? 10_000,
+      maxSize: opts.maxBytes ?? 16 * 1024 * 1024,
+      sizeCalculation: (e, key) => e.json.length + key.length + 64,
+      ttl: this.#ttlMs,
+    });
+    this.#bus.onMessage((msg) => this.#apply(msg));
+    this.#bus.onCoherence(() => {
+      this.#epoch++;
+      this.#l1.clear();
+    });
+  }
+
+  /** Entries in L1 and L1 hits so far (for status pages and tests). */
+  get l1Stats(): { entries: number; hits: number; coherent: boolean } {
+    return { entries: this.#l1.size, hits: this.#hits, coherent: this.#bus.coherent };
+  }
+
+  async get<T = unknown>(key: string): Promise<Result<T | undefined>> {
+    const coherent = this.#bus.coherent;
+    if (coherent) {
+      const hit = this.#l1.get(key);
+      if (hit !== undefined) {
+        this.#hits++;
+        return ok(JSON.parse(hit.json) as T);
+      }
+    }
+    const epoch = this.#epoch;
+    const r = await this.#remote.get<T>(key);
+    // Tags are unknown on a read fill, so tag invalidations also bump the epoch and clear by tag.
+    if (coherent && r.ok && r.value !== undefined && epoch === this.#epoch && this.#bus.coherent) {
+      this.#l1.set(key, { json: JSON.stringify(r.value), tags: [] });
+    }
+    return r;
+  }
+
+  async set<T = unknown>(key: string, value: T, opts: SetOptions): Promise<Result<boolean>> {
+    this.#forget({ keys: [key] });
+    const epoch = this.#epoch;
+    const r = await this.#remote.set(key, value, opts);
+    if (!r.ok || !r.value) return r;
+    await this.#bus.publish({ keys: [key] });
+    if (epoch === this.#epoch && this.#bus.coherent) {
+      const json = JSON.stringify(value);
+      this.#l1.set(
+        key,
+        { json, tags: opts.tags ?? [] },
+        { ttl: Math.min(this.#ttlMs, opts.ttlMs) },
+      );
+    }
+    return r;
+  }
+
+  async del(key: string): Promise<Result<boolean>> {
+    this.#forget({ keys: [key] });
+    const r = await this.#remote.del(key);
+    if (r.ok) await this.#bus.publish({ keys: [key] });
+    return r;
+  }
+
+  async invalidateTag(tag: string): Promise<Result<number>> {
+    this.#forget({ tags: [tag] });
+    const r = await this.#remote.invalidateTag(tag);
+    if (r.ok) await this.#bus.publish({ tags: [tag] });
+    return r;
+  }
+
+  async close(): Promise<void> {
+    this.#l1.clear();
+    await Promise.all([this.#bus.close(), this.#remote.close()]);
+  }
+
+  /** A message from another replica. */
+  #apply(msg: Invalidation): void {
+    this.#forget(msg);
+  }
+
+  #forget(msg: Invalidation): void {
+    this.#epoch++;
+    for (const key of msg.keys ?? []) this.#l1.delete(key);
+    const tags = msg.tags ?? [];
+    if (tags.length === 0) return;
+    // L1 does not know the tags of read fills: a tag invalidation must drop those too.
+    for (const [key, entry] of this.#l1.entries()) {
+      if (entry.tags.length === 0 || entry.tags.some((t) => tags.includes(t))) this.#l1.delete(key);
+    }
+  }
+}
