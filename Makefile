@@ -35,6 +35,20 @@ load: $(NODE_DEPS) ## drive the example API: make load URL=http://127.0.0.1:8900
 bench: $(NODE_DEPS) ## micro-benchmarks with same-run baselines (not part of make test)
 	npx tsx scripts/bench.ts
 
+.PHONY: dashboards alerts grafana-push
+
+dashboards: $(NODE_DEPS) ## write dashboards/generated/*.json from dashboards/*.ts
+	npx tsx dashboards/emit.ts
+
+alerts: $(NODE_DEPS) ## write alerts/generated/rules.yaml (+ promtool tests) from alerts/*.ts, then promtool check/test them
+	npx tsx alerts/emit.ts
+	promtool check rules alerts/generated/rules.yaml
+	promtool test rules alerts/generated/rules.test.yaml
+
+# GRAFANA_TOKEN reaches the script through the environment, never on a command line.
+grafana-push: $(NODE_DEPS) ## upsert the dashboards into a Grafana folder: make grafana-push GRAFANA_URL=… GRAFANA_TOKEN=… [GRAFANA_FOLDER=…]
+	@npx tsx scripts/grafana-push.ts
+
 .PHONY: synth deploy-staging image
 
 synth: $(NODE_DEPS) ## write k8s/generated/*.yaml (both FEATURE_CACHE values; FEATURE_CACHE=true|false for one)
