@@ -34,6 +34,12 @@ load: $(NODE_DEPS) ## drive the example API: make load URL=http://127.0.0.1:8900
 
 bench: $(NODE_DEPS) ## micro-benchmarks with same-run baselines (not part of make test)
 	npx tsx scripts/bench.ts
+	npx tsx scripts/bench-estimator.ts
+
+.PHONY: phase2-report
+
+phase2-report: $(NODE_DEPS) ## Phase 2 candidate report (Markdown + JSON): make phase2-report PROM_URL=http://… [WINDOW=7d] [OUT=reports/phase2]
+	npx tsx scripts/phase2-report.ts --prom-url "$(PROM_URL)" --window $(or $(WINDOW),7d) --out $(or $(OUT),reports/phase2)
 
 .PHONY: dashboards alerts grafana-push
 

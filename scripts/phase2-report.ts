@@ -1,0 +1,101 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { renderMarkdown } from './phase2/markdown.ts';
+import { httpPromApi, PromApiError, parseDuration } from './phase2/prom-api.ts';
+import { buildReport, EmptyWindowError, type ReportOptions } from './phase2/report.ts';
+
+const USAGE = `usage: make phase2-report PROM_URL=http://prometheus:9090 [WINDOW=7d] [OUT=reports/phase2]
+   or: tsx scripts/phase2-report.ts --prom-url URL [--window 7d] [--end ISO|unix] [--out DIR]
+        [--min-rate 100] [--min-hit-ratio 0.2] [--hit-latency-ms 2] [--headroom 1.5]
+        [--required-days 7] [--max-gap-hours 1] [--required-candidates 5]`;
+
+/** Exit codes: 0 written, 1 bad arguments, 2 Prometheus unreachable or failing, 3 empty window. */
+export async function main(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<number> {
+  let opts: ReportOptions;
+  let promUrl: string;
+  let outDir: string;
+  try {
+    const { values: v } = parseArgs({
+      args: [...argv],
+      options: {
+        'prom-url': { type: 'string' },
+        window: { type: 'string', default: '7d' },
+        end: { type: 'string' },
+        out: { type: 'string', default: 'reports/phase2' },
+        'min-rate': { type: 'string', default: '100' },
+        'min-hit-ratio': { type: 'string', default: '0.2' },
+        'hit-latency-ms': { type: 'string', default: '2' },
+        headroom: { type: 'string', default: '1.5' },
+        'required-days': { type: 'string', default: '7' },
+        'max-gap-hours': { type: 'string', default: '1' },
+        'required-candidates': { type: 'string', default: '5' },
+      },
+    });
+    promUrl = v['prom-url'] ?? env.PROM_URL ?? '';
+    if (!/^https?:\/\/\S+$/.test(promUrl))
+      throw new Error(`--prom-url (or PROM_URL) must be an http(s) URL, got "${promUrl}"`);
+    outDir = resolve(v.out);
+    opts = {
+      end: parseEnd(v.end),
+      windowSeconds: parseDuration(v.window),
+      minAccessesPerMin: positive('--min-rate', v['min-rate']),
+      minHitRatio: positive('--min-hit-ratio', v['min-hit-ratio']),
+      kneeTolerance: 0.02,
+      hitLatencySeconds: positive('--hit-latency-ms', v['hit-latency-ms']) / 1000,
+      headroom: positive('--headroom', v.headroom),
+      requiredDays: positive('--required-days', v['required-days']),
+      maxGapHours: positive('--max-gap-hours', v['max-gap-hours']),
+      requiredCandidates: positive('--required-candidates', v['required-candidates']),
+    };
+  } catch (err) {
+    console.error(`phase2-report: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    return 1;
+  }
+  try {
+    const report = await buildReport(httpPromApi(promUrl), opts);
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, 'phase2-report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(join(outDir, 'phase2-report.md'), renderMarkdown(report));
+    const c = report.coverage;
+    console.log(
+      `phase2-report: wrote ${join(outDir, 'phase2-report.md')} and .json — ${c.daysCollected} days ` +
+        `(${c.criterionMet ? 'coverage met' : 'coverage NOT met'}), ${report.qualifying} candidates ` +
+        `(${report.qualifying >= opts.requiredCandidates ? 'met' : 'NOT met'}), maxmemory ${report.redis.maxmemory ?? 'n/a'}`,
+    );
+    return 0;
+  } catch (err) {
+    if (err instanceof EmptyWindowError) {
+      console.error(`phase2-report: ${err.message}`);
+      return 3;
+    }
+    if (err instanceof PromApiError) {
+      console.error(`phase2-report: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+function parseEnd(text: string | undefined): number {
+  if (text === undefined) return Math.floor(Date.now() / 1000);
+  const t = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Date.parse(text) / 1000;
+  if (!Number.isFinite(t))
+    throw new Error(`--end must be an ISO date or unix seconds, got "${text}"`);
+  return t;
+}
+
+function positive(name: string, text: string): number {
+  const x = Number(text);
+  if (!(Number.isFinite(x) && x > 0))
+    throw new Error(`${name} must be a positive number, got "${text}"`);
+  return x;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2), process.env);
+}

@@ -1,0 +1,132 @@
+import { API_ROUTES } from '../../service/api/routes-table.ts';
+import { OTHER_PATTERN } from '../../service/metrics/names.ts';
+
+/** Which routes read through which key pattern: the example API's routes table, GET only. */
+export function routesByPattern(): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const r of API_ROUTES) {
+    if (r.method !== 'GET') continue;
+    m.set(r.keyPattern, [...(m.get(r.keyPattern) ?? []), r.route]);
+  }
+  return m;
+}
+
+/** What Prometheus says about one pattern over the window. */
+export interface PatternFacts {
+  readonly pattern: string;
+  readonly accessesPerMin: number;
+  /** Estimated hit ratio per cache size in bytes, ascending by size. */
+  readonly hitRatioByBytes: ReadonlyArray<{
+    readonly sizeBytes: number;
+    readonly hitRatio: number;
+  }>;
+  readonly workingSetBytes: number | null;
+  readonly samplingRate: number | null;
+  readonly routes: ReadonlyArray<{
+    readonly route: string;
+    readonly p95Seconds: number | null;
+    readonly meanSeconds: number | null;
+    readonly requestsPerMin: number;
+  }>;
+}
+
+/** Thresholds of the candidate decision. */
+export interface CandidateRules {
+  /** Accesses per minute a hot pattern needs (the spec's "hot": > 100/min). @default 100 */
+  readonly minAccessesPerMin: number;
+  /** Estimated hit ratio at the recommended size. @default 0.2 */
+  readonly minHitRatio: number;
+  /** A size is "enough" when its hit ratio is within this of the largest size's. @default 0.02 */
+  readonly kneeTolerance: number;
+  /** Latency of a cache hit (Redis round trip + decode), subtracted from the route mean. @default 0.002 */
+  readonly hitLatencySeconds: number;
+}
+
+/** One row of the candidate table. */
+export interface Candidate {
+  readonly pattern: string;
+  readonly routes: string[];
+  readonly accessesPerMin: number;
+  readonly recommendedSizeBytes: number | null;
+  /** Bytes Redis needs for this pattern: the recommended size, or the working set when smaller. */
+  readonly memoryBytes: number | null;
+  readonly estimatedHitRatio: number | null;
+  readonly routeP95Seconds: number | null;
+  readonly routeMeanSeconds: number | null;
+  /** Seconds of request time saved per minute: accesses/min × hit ratio × (mean − hit latency). */
+  readonly latencySavedSecondsPerMin: number | null;
+  readonly qualifies: boolean;
+  /** Why it does not qualify (empty when it does). */
+  readonly reasons: string[];
+}
+
+/** Turns per-pattern facts into ranked candidates (best saving first). */
+export function rankCandidates(facts: readonly PatternFacts[], rules: CandidateRules): Candidate[] {
+  return facts
+    .map((f) => candidateOf(f, rules))
+    .sort(
+      (a, b) =>
+        (b.latencySavedSecondsPerMin ?? -1) - (a.latencySavedSecondsPerMin ?? -1) ||
+        b.accessesPerMin - a.accessesPerMin,
+    );
+}
+
+function candidateOf(f: PatternFacts, rules: CandidateRules): Candidate {
+  const knee = kneeOf(f.hitRatioByBytes, rules.kneeTolerance);
+  const memoryBytes =
+    knee === null
+      ? null
+      : f.workingSetBytes === null
+        ? knee.sizeBytes
+        : Math.min(knee.sizeBytes, f.workingSetBytes);
+  const p95s = f.routes
+    .map((r) => r.p95Seconds)
+    .filter((x): x is number => x !== null && Number.isFinite(x));
+  const weighted = f.routes.filter((r) => r.meanSeconds !== null && r.requestsPerMin > 0);
+  const reqs = weighted.reduce((s, r) => s + r.requestsPerMin, 0);
+  const mean =
+    reqs > 0
+      ? weighted.reduce((s, r) => s + (r.meanSeconds ?? 0) * r.requestsPerMin, 0) / reqs
+      : null;
+  const hr = knee?.hitRatio ?? null;
+  const saved =
+    hr === null || mean === null
+      ? null
+      : f.accessesPerMin * hr * Math.max(0, mean - rules.hitLatencySeconds);
+  const reasons: string[] = [];
+  if (f.pattern === OTHER_PATTERN)
+    reasons.push('"other" folds unrelated keys together and cannot be whitelisted');
+  if (f.accessesPerMin < rules.minAccessesPerMin)
+    reasons.push(`${fmt(f.accessesPerMin)} accesses/min < ${rules.minAccessesPerMin}`);
+  if (hr === null) reasons.push('no hit-ratio estimate in the window (estimator gauges missing)');
+  else if (hr < rules.minHitRatio)
+    reasons.push(`estimated hit ratio ${hr.toFixed(2)} < ${rules.minHitRatio}`);
+  if (f.routes.length === 0) reasons.push('no route in the routes table reads this pattern');
+  else if (mean === null) reasons.push('no latency data for its routes');
+  if (saved !== null && saved <= 0)
+    reasons.push('no latency to save (routes already faster than a cache hit)');
+  return {
+    pattern: f.pattern,
+    routes: f.routes.map((r) => r.route),
+    accessesPerMin: f.accessesPerMin,
+    recommendedSizeBytes: knee?.sizeBytes ?? null,
+    memoryBytes,
+    estimatedHitRatio: hr,
+    routeP95Seconds: p95s.length > 0 ? Math.max(...p95s) : null,
+    routeMeanSeconds: mean,
+    latencySavedSecondsPerMin: saved,
+    qualifies: reasons.length === 0,
+    reasons,
+  };
+}
+
+/** The smallest size whose hit ratio is within `tolerance` of the largest size's. */
+function kneeOf(points: PatternFacts['hitRatioByBytes'], tolerance: number) {
+  const last = points.at(-1);
+  if (!last) return null;
+  return points.find((p) => p.hitRatio >= last.hitRatio - tolerance) ?? last;
+}
+
+function fmt(x: number): string {
+  return x >= 100 ? Math.round(x).toString() : x.toFixed(1);
+}
