@@ -42,6 +42,9 @@ describe('GET /metrics/prom', () => {
     const res = await request(app).get('/metrics/prom').expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(res.text).toContain('cache_hits_total{impl="memory",key_pattern="user"} 1');
+    expect(res.text).toContain('cache_entries{impl="memory"} 1');
+    expect(res.text).toMatch(/cache_size_bytes\{impl="memory"\} [1-9]\d*/);
+    expect(res.text).toContain('cache_key_patterns_tracked 6');
     // prom-client's nodejs_active_*_total are gauges named like counters (MACHINE-NOTES):
     // lint our own metrics, the contract, and nothing else.
     const ours = res.text

@@ -27,6 +27,15 @@ export interface CacheStatus {
   readonly patterns: PatternStats[];
 }
 
+/** An implementation that can tell how much it holds (MemoryCache). */
+interface SizedCache extends Cache {
+  readonly entries: number;
+  readonly bytes: number;
+}
+const isSized = (c: Cache): c is SizedCache =>
+  typeof (c as Partial<SizedCache>).entries === 'number' &&
+  typeof (c as Partial<SizedCache>).bytes === 'number';
+
 interface Slot {
   readonly cache: Cache;
   inFlight: number;
@@ -133,6 +142,21 @@ export class CacheRegistry implements Cache {
       patternsTracked: this.deps.patterns.size,
       patterns: this.deps.stats.snapshot(),
     };
+  }
+
+  /**
+   * Sets the gauges read at scrape time: `cache_key_patterns_tracked`, and for an
+   * implementation that knows its size (MemoryCache) `cache_entries` / `cache_size_bytes`.
+   */
+  refreshGauges(): void {
+    const { metrics, patterns } = this.deps;
+    metrics.keyPatternsTracked.set(patterns.size);
+    const active = this.slot.cache;
+    const inner = active instanceof InstrumentedCache ? active.inner : active;
+    if (isSized(inner)) {
+      metrics.cacheEntries.set({ impl: inner.impl }, inner.entries);
+      metrics.cacheSizeBytes.set({ impl: inner.impl }, inner.bytes);
+    }
   }
 
   /** Closes the active implementation. */
