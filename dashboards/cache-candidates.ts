@@ -13,6 +13,7 @@ import {
   mergedTable,
   promQuery,
   rankingBarGauge,
+  tableQuery,
   thresholdAt,
   thresholdTimeseries,
 } from './panels.ts';
@@ -129,10 +130,10 @@ export function candidatesTable(): table.PanelBuilder {
     'Candidates',
     'One row per key pattern: accesses/min, estimated hit ratio at $estimate_size entries, estimated working set, and the worst p95 of the routes that read it.',
   )
-    .withTarget(instantQuery(accessesPerMinute()))
-    .withTarget(instantQuery(est(NAMES.estimatedHitRatio, 'size_entries="$estimate_size"')))
-    .withTarget(instantQuery(est(NAMES.workingSetBytes)))
-    .withTarget(instantQuery(routeP95ByPattern()))
+    .withTarget(tableQuery(accessesPerMinute()))
+    .withTarget(tableQuery(est(NAMES.estimatedHitRatio, 'size_entries="$estimate_size"')))
+    .withTarget(tableQuery(est(NAMES.workingSetBytes)))
+    .withTarget(tableQuery(routeP95ByPattern()))
     .withTransformation({
       id: 'organize',
       options: {

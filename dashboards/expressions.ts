@@ -11,6 +11,8 @@ export interface PanelQuery {
   readonly panel: string;
   readonly refId: string;
   readonly expr: string;
+  /** Legend format (`{{label}}` placeholders); empty for table queries. */
+  readonly legend: string;
   /** Instant (table, ranking) rather than range query. */
   readonly instant: boolean;
 }
@@ -26,7 +28,13 @@ export interface VariableQuery {
 interface PanelJson {
   title?: string;
   panels?: PanelJson[];
-  targets?: { refId?: string; expr?: string; instant?: boolean; range?: boolean }[];
+  targets?: {
+    refId?: string;
+    expr?: string;
+    legendFormat?: string;
+    instant?: boolean;
+    range?: boolean;
+  }[];
 }
 
 /** Every panel query of `dashboards`, in screen order. */
@@ -42,6 +50,7 @@ export function panelQueries(
           panel: p.title ?? '(untitled)',
           refId: t.refId ?? '',
           expr: t.expr ?? '',
+          legend: t.legendFormat ?? '',
           instant: t.instant === true && t.range !== true,
         });
       }

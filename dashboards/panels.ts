@@ -22,12 +22,20 @@ export function promQuery(expr: string, legend: string): prometheus.DataqueryBui
     .range();
 }
 
-/** An instant query in table format (one row per series), for tables and rankings. */
-export function instantQuery(expr: string, legend = ''): prometheus.DataqueryBuilder {
+/** An instant query, one series per bar (rankings: `sort_desc` order is bar order). */
+export function instantQuery(expr: string, legend: string): prometheus.DataqueryBuilder {
   return new prometheus.DataqueryBuilder()
     .datasource(DATASOURCE)
     .expr(expr)
     .legendFormat(legend)
+    .instant();
+}
+
+/** An instant query in table format (one row per series), for tables merged by labels. */
+export function tableQuery(expr: string): prometheus.DataqueryBuilder {
+  return new prometheus.DataqueryBuilder()
+    .datasource(DATASOURCE)
+    .expr(expr)
     .format(prometheus.PromQueryFormat.Table)
     .instant();
 }

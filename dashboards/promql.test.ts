@@ -5,7 +5,7 @@ import { buildRuleGroups } from '../alerts/rules.ts';
 import { isAlertingRule } from '../alerts/types.ts';
 import { MrcEstimator } from '../service/estimator/estimator.ts';
 import { registerEstimatorGauges } from '../service/estimator/metrics.ts';
-import { METRIC_NAMES } from '../service/metrics/names.ts';
+import { METRIC_NAMES, METRICS } from '../service/metrics/names.ts';
 import { createMetrics } from '../service/metrics/registry.ts';
 import { promtool, tempDirWith } from '../test/helpers/prometheus.ts';
 import { panelQueries, substitute, variableQueries } from './expressions.ts';
@@ -27,6 +27,58 @@ const EXPRESSIONS: readonly { where: string; expr: string }[] = [
     expr: substitute(v.selector),
   })),
 ];
+
+/** Labels Prometheus adds to every scraped series (the k8s ServiceMonitor adds namespace). */
+const TARGET_LABELS = ['namespace', 'job', 'instance'];
+
+/**
+ * Label names each series may carry: the contract's labels plus target labels; for a
+ * recorded series, its `by` labels (or, without aggregation, those of its inputs).
+ */
+const LABELS_OF = new Map<string, Set<string>>();
+for (const m of Object.values(METRICS))
+  LABELS_OF.set(m.name, new Set([...m.labels, ...TARGET_LABELS]));
+LABELS_OF.set(
+  `${METRICS.httpDuration.name}_bucket`,
+  new Set([...METRICS.httpDuration.labels, ...TARGET_LABELS, 'le']),
+);
+for (const r of rules) {
+  if (!('record' in r)) continue;
+  const p = parsePromQL(r.expr);
+  const from =
+    p.groupingLabels.length > 0
+      ? p.groupingLabels
+      : p.metrics.flatMap((m) => [...(LABELS_OF.get(m) ?? [])]);
+  const labels = from.filter((l) => !(l === 'le' && r.expr.startsWith('histogram_quantile(')));
+  LABELS_OF.set(
+    r.record,
+    new Set([...(LABELS_OF.get(r.record) ?? []), ...labels, ...Object.keys(r.labels ?? {})]),
+  );
+}
+
+/** Label names `expr` (and its legend or description) uses that none of its series has. */
+function labelProblems(expr: string, templated = ''): string[] {
+  const p = parsePromQL(expr);
+  const problems = p.selectors.flatMap((s) =>
+    s.labels
+      .filter((l) => !LABELS_OF.get(s.metric)?.has(l))
+      .map((l) => `${s.metric} has no label ${l}`),
+  );
+  const available = new Set([
+    ...p.metrics.flatMap((m) => [...(LABELS_OF.get(m) ?? [])]),
+    ...p.createdLabels,
+  ]);
+  const used = [
+    ...p.groupingLabels,
+    ...[...templated.matchAll(/\{\{ *(?:\$labels\.)?(\w+) *\}\}/g)].map((m) => m[1] ?? ''),
+  ];
+  return [
+    ...problems,
+    ...used
+      .filter((l) => !available.has(l))
+      .map((l) => `no series of the expression has label ${l}`),
+  ];
+}
 
 /** Series names the real service registers: metric names, plus a histogram's series. */
 async function registeredSeriesNames(): Promise<Set<string>> {
@@ -69,6 +121,29 @@ describe('PromQL of dashboards and rules', () => {
       (n) => ![...used].some((u) => u === n || u === `${n}_bucket`),
     );
     expect(unused).toEqual(['cache_estimated_hit_ratio_by_bytes', 'cache_estimator_sampling_rate']);
+  });
+
+  it('uses only label names the selected series carry (matchers, by/on, legends, descriptions)', () => {
+    for (const r of rules) {
+      const templated = isAlertingRule(r) ? r.annotations.description : '';
+      expect(
+        labelProblems(r.expr, templated),
+        `rule ${isAlertingRule(r) ? r.alert : r.record}`,
+      ).toEqual([]);
+    }
+    for (const q of panelQueries()) {
+      expect(
+        labelProblems(substitute(q.expr), q.legend),
+        `${q.dashboard}/${q.panel}/${q.refId}`,
+      ).toEqual([]);
+    }
+    expect(labelProblems('sum by (key_pattern) (rate(cache_errors_total[5m]))')).toEqual([
+      'no series of the expression has label key_pattern',
+    ]);
+    expect(labelProblems('cache_enabled{key_pattern="x"}', '{{route}}')).toEqual([
+      'cache_enabled has no label key_pattern',
+      'no series of the expression has label route',
+    ]);
   });
 
   it('catches a misspelt metric and a syntax error (the checker can fail)', () => {
