@@ -37,9 +37,13 @@ export function deployStaging(io: DeployIo): number {
     if (problems.length > 0) {
       throw new DeployError(`manifests failed validation:\n${formatProblems(problems)}`);
     }
-    workDir = mkdtempSync(join(tmpdir(), 'deploy-staging-'));
-    const file = join(workDir, 'staging.yaml');
-    writeFileSync(file, manifests.yaml);
+    const dryRun = io.env.DRY_RUN === '1' || io.argv.includes('--dry-run');
+    let file = '<the manifests below>';
+    if (!dryRun) {
+      workDir = mkdtempSync(join(tmpdir(), 'deploy-staging-'));
+      file = join(workDir, 'staging.yaml');
+      writeFileSync(file, manifests.yaml);
+    }
     const { kubeContext, namespace, appName } = manifests.config;
     const kubectl = (args: readonly string[]) =>
       runKubectl(io.env, ['--context', kubeContext, ...args]);
@@ -62,7 +66,7 @@ export function deployStaging(io: DeployIo): number {
       ),
     );
 
-    if (io.env.DRY_RUN === '1' || io.argv.includes('--dry-run')) {
+    if (dryRun) {
       io.out(`--- DRY_RUN=1: nothing applied; the manifests follow ---\n${manifests.yaml}`);
       return 0;
     }

@@ -107,7 +107,7 @@ describe('deploy-staging CLI', () => {
     expect(run.stdout).toContain('rollback:  FEATURE_CACHE=false make deploy-staging');
     const yaml = run.stdout.split('the manifests follow ---\n')[1];
     expect(yaml).toBe(committed(false));
-  });
+  }, 180_000);
 
   it('with a stand-in kubectl: checks, diffs, applies server-side to staging, waits for rollout', () => {
     const kube = standIn();
@@ -130,7 +130,7 @@ describe('deploy-staging CLI', () => {
     // The stand-in copied each -f file; diff and apply both saw the toggled manifests.
     expect(kube.fileFor('diff')).toBe(committed(true));
     expect(kube.fileFor('apply')).toBe(committed(true));
-  });
+  }, 180_000);
 });
 
 describe('deploy-staging refusals and failures (stand-in kubectl)', () => {
