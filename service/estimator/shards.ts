@@ -10,6 +10,8 @@ const INITIAL_SLOTS = 1024;
 export const BYTES_PER_SLOT = 25 + 2 * 16 + 16 + 2 * (12 + 4);
 /** Fixed bytes per estimator: two histograms plus object overhead. */
 export const FIXED_BYTES = 2 * new SizeHistogram().byteLength + 2048;
+/** Smallest usable `maxBytes` (room for 16 keys); config validation can import it. */
+export const MIN_MAX_BYTES = FIXED_BYTES + 16 * BYTES_PER_SLOT;
 
 /** Options of `ShardsMrc`. */
 export interface ShardsOptions {
@@ -63,9 +65,7 @@ export class ShardsMrc {
       throw new RangeError(`initialRate must be in (0, 1], got ${rate}`);
     this.maxSlots = Math.floor((maxBytes - FIXED_BYTES) / BYTES_PER_SLOT);
     if (this.maxSlots < 16)
-      throw new RangeError(
-        `maxBytes ${maxBytes} is too small (need ≥ ${FIXED_BYTES + 16 * BYTES_PER_SLOT})`,
-      );
+      throw new RangeError(`maxBytes ${maxBytes} is too small (need ≥ ${MIN_MAX_BYTES})`);
     this.threshold = Math.round(rate * P);
     this.cap = Math.min(INITIAL_SLOTS, this.maxSlots);
     this.idA = new Uint32Array(this.cap);
@@ -282,7 +282,8 @@ export class ShardsMrc {
       if (s >= 0) order[n++] = s;
     }
     if (fenCapacity !== this.fen.capacity) this.fen = new Fenwick(fenCapacity);
-    this.timeSlot = new Int32Array(fenCapacity).fill(-1);
+    if (fenCapacity === this.timeSlot.length) this.timeSlot.fill(-1);
+    else this.timeSlot = new Int32Array(fenCapacity).fill(-1);
     const sizes = new Float64Array(n);
     for (let t = 0; t < n; t++) {
       const s = order[t] ?? 0;
