@@ -13,7 +13,6 @@ import { ALERT_CONFIG } from '../alerts/config.ts';
 import { buildRuleGroups, renderRuleFile } from '../alerts/rules.ts';
 import { isAlertingRule } from '../alerts/types.ts';
 import { panelQueries, substitute, variableQueries } from '../dashboards/expressions.ts';
-import { parsePromQL } from '../dashboards/promql-parse.ts';
 import { runLoad } from '../scripts/loadgen/run-load.ts';
 import { freePort, type PrometheusServer, startPrometheus } from './helpers/prometheus.ts';
 import { type ServiceProcess, startService } from './helpers/service-process.ts';
@@ -27,11 +26,6 @@ const VALUES = {
   key_pattern: '.+',
   estimate_size: '10000',
 };
-/**
- * Metrics the service registers but may not set yet (no code path writes them): a panel
- * on them may be empty, and only while no instance exports a single sample of them.
- */
-const MAY_BE_UNSET = ['cache_entries', 'cache_size_bytes'];
 /**
  * Alerts the setup above must make active within seconds (pending: their `for` is
  * minutes). CandidateHot is not among them: it needs > 100 gets/min averaged over 5m,
@@ -66,7 +60,6 @@ let emptyVariables: string[] = [];
 let emptyRecords: string[] = [];
 let rules: RuleState[] = [];
 let activeAlerts: string[] = [];
-let unsetMetrics: string[] = [];
 
 const label = (q: (typeof queries)[number]) =>
   `${q.dashboard} / ${q.panel} / ${q.refId}: ${q.promql}`;
@@ -98,26 +91,12 @@ async function poll(p: PrometheusServer): Promise<boolean> {
   const data = await p.api<{ groups: { rules: RuleState[] }[] }>('/api/v1/rules');
   rules = data.groups.flatMap((g) => g.rules);
   activeAlerts = (await p.query('ALERTS')).map((s) => s.metric.alertname ?? '');
-  const allowedEmpty = emptyPanels.filter((e) => allowedToBeEmpty(e));
   return (
-    emptyPanels.length === allowedEmpty.length &&
+    emptyPanels.length === 0 &&
     emptyVariables.length === 0 &&
     emptyRecords.length === 0 &&
     EXPECT_ACTIVE.every((a) => activeAlerts.includes(ALERT_CONFIG.alertPrefix + a))
   );
-}
-
-function allowedToBeEmpty(panel: string): boolean {
-  const expr = panel.slice(panel.indexOf(': ') + 2);
-  return parsePromQL(expr).metrics.some((m) => unsetMetrics.includes(m));
-}
-
-/** MAY_BE_UNSET metrics of which no instance exports a single sample. */
-async function findUnsetMetrics(): Promise<string[]> {
-  const texts = await Promise.all(
-    services.map((s) => fetch(`${s.url}/metrics/prom`).then((r) => r.text())),
-  );
-  return MAY_BE_UNSET.filter((m) => !texts.some((t) => new RegExp(`^${m}[{ ]`, 'm').test(t)));
 }
 
 beforeAll(async () => {
@@ -159,7 +138,6 @@ scrape_configs:
   let done = false;
   while (!done && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 1_000));
-    unsetMetrics = await findUnsetMetrics();
     done = await poll(prom);
   }
   console.info(
@@ -176,13 +154,8 @@ afterAll(async () => {
 describe('end-to-end: real service + load generator + real prometheus (scrape 1s, rules loaded)', () => {
   it('returns data for every dashboard panel query', () => {
     expect(queries.length).toBeGreaterThan(25);
-    const unexplained = emptyPanels.filter((e) => !allowedToBeEmpty(e));
-    expect(unexplained, `panels without data:\n${unexplained.join('\n')}`).toEqual([]);
-    // Documented exception: panels on MAY_BE_UNSET metrics, only while the service sets none.
-    if (emptyPanels.length > 0)
-      console.warn(
-        `empty because ${unsetMetrics.join(', ')} are never set:\n${emptyPanels.join('\n')}`,
-      );
+    // No exceptions: Phase 3 panels have data because instance "memory" runs a whitelist and an A/B split.
+    expect(emptyPanels, `panels without data:\n${emptyPanels.join('\n')}`).toEqual([]);
   });
 
   it('returns values for every template variable query', () => {
