@@ -41,6 +41,17 @@ describe('StagingChart workload', () => {
     expect(deployment.spec?.replicas).toBe(2);
   });
 
+  it('prefers one replica per node (soft anti-affinity on the hostname)', () => {
+    const [term, ...more] =
+      pod?.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+    expect(more).toEqual([]);
+    expect(term?.podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
+    const selector = term?.podAffinityTerm.labelSelector?.matchLabels ?? {};
+    const labels = deployment.spec?.template.metadata?.labels ?? {};
+    expect(Object.keys(selector).length).toBeGreaterThan(0);
+    for (const [k, v] of Object.entries(selector)) expect(labels[k]).toBe(v);
+  });
+
   it('probes /health on the service port for startup, readiness and liveness', () => {
     for (const probe of [
       container?.startupProbe,

@@ -77,6 +77,9 @@ export function addWorkload(
     ],
   });
   deployment.select(kplus.LabelSelector.of({ labels: { ...selectorLabels } }));
+  // Prefer (not require) one replica per node, so a node loss keeps one serving; a one-node
+  // staging cluster still schedules both.
+  deployment.scheduling.spread({ topology: kplus.Topology.HOSTNAME, weight: 100 });
 
   const container = deployment.containers[0];
   if (container === undefined) throw new Error('deployment has no container');

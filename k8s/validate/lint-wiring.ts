@@ -3,6 +3,8 @@ import type { LintRule } from './lint-pod.ts';
 import { at, type Manifest, ofKind, podTemplates, selects, stringMap } from './manifest-view.ts';
 import { objectRef, type Problem } from './problem.ts';
 
+/** Kubernetes rejects a ConfigMap whose data exceeds 1 MiB. */
+const CONFIGMAP_LIMIT_BYTES = 1024 * 1024;
 /** Data keys and values that look like credentials. */
 const SECRET_KEY =
   /(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL|DATABASE_URL|REDIS_URL)/i;
@@ -191,6 +193,24 @@ export const WIRING_RULES: readonly LintRule[] = [
       }
       return problems;
     },
+  },
+  {
+    id: 'configmap-size',
+    description: 'ConfigMaps stay under the 1 MiB object limit (dashboards are the big ones)',
+    check: (objects) =>
+      ofKind(objects, 'ConfigMap').flatMap((configMap) => {
+        const bytes = Buffer.byteLength(JSON.stringify(at(configMap, 'data') ?? {}));
+        return bytes < CONFIGMAP_LIMIT_BYTES
+          ? []
+          : [
+              problem(
+                'configmap-size',
+                configMap,
+                `data is ${bytes} bytes; the limit is ${CONFIGMAP_LIMIT_BYTES}`,
+                '/data',
+              ),
+            ];
+      }),
   },
   {
     id: 'config-checksum-current',

@@ -173,6 +173,13 @@ const BREAKS: Record<string, ReadonlyArray<[string, Manifest[], string]>> = {
       'DATABASE_URL is a literal value',
     ],
   ],
+  'configmap-size': [
+    [
+      'a 1 MiB dashboard',
+      mutate(objects, 'ConfigMap', '/data/huge.json', 'x'.repeat(1024 * 1024)),
+      'the limit is 1048576',
+    ],
+  ],
   'config-checksum-current': [
     [
       'stale checksum',
