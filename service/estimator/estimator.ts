@@ -79,7 +79,13 @@ export class MrcEstimator implements AccessObserver {
     this.of(pattern).get(key, nowMs);
   }
 
-  onSet(pattern: string, key: string, valueBytes: number, ttlMs: number, nowMs: number): void {
+  onSet(
+    pattern: string,
+    key: string,
+    valueBytes: number | (() => number),
+    ttlMs: number,
+    nowMs: number,
+  ): void {
     this.of(pattern).set(key, valueBytes, ttlMs, nowMs);
   }
 

@@ -102,3 +102,25 @@ describe('ShardsMrc memory bound', () => {
     expect(() => new ShardsMrc({ initialRate: 0 })).toThrow(/initialRate/);
   });
 });
+
+describe('ShardsMrc lazy value sizes', () => {
+  it('calls a size function only for sampled keys', () => {
+    const m = new ShardsMrc({ initialRate: 0.01 });
+    let calls = 0;
+    for (let i = 0; i < 10_000; i++) {
+      m.set(
+        `k:${i}`,
+        () => {
+          calls++;
+          return 100;
+        },
+        0,
+        0,
+      );
+    }
+    expect(calls).toBe(m.trackedKeys);
+    expect(calls).toBeGreaterThan(50);
+    expect(calls).toBeLessThan(200);
+    expect(m.workingSet(0).bytes).toBeCloseTo((calls * 100) / m.rate, 6);
+  });
+});

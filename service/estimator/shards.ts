@@ -138,13 +138,17 @@ export class ShardsMrc {
     this.flag[slot] = 1;
   }
 
-  /** A cache write of `key` with a value of `valueBytes` living `ttlMs` (≤ 0 or ∞: no expiry). */
-  set(key: string, valueBytes: number, ttlMs: number, nowMs: number): void {
+  /**
+   * A cache write of `key` with a value of `valueBytes` living `ttlMs` (≤ 0 or ∞: no
+   * expiry). A function for `valueBytes` is called only when the key is sampled.
+   */
+  set(key: string, valueBytes: number | (() => number), ttlMs: number, nowMs: number): void {
     const a = samplingHash(key);
     if (a >= this.threshold) return;
     this.expire(nowMs);
     const b = identityHash(key);
-    const bytes = Math.max(0, Math.round(valueBytes));
+    const size = typeof valueBytes === 'function' ? valueBytes() : valueBytes;
+    const bytes = Number.isFinite(size) ? Math.max(0, Math.round(size)) : 0;
     const expiry = ttlMs > 0 && Number.isFinite(ttlMs) ? nowMs + ttlMs : Number.POSITIVE_INFINITY;
     let slot = this.table.find(a, b);
     if (slot >= 0) {
