@@ -63,7 +63,7 @@ export function addMonitoring(
       ],
     },
   };
-  new ApiObject(scope, 'service-monitor', toApiObjectProps(serviceMonitor));
+  new ApiObject(scope, 'service-monitor', serviceMonitor);
 
   if (sources.ruleGroups.length > 0) {
     const groups: PrometheusRuleGroup[] = sources.ruleGroups.map((group) => ({
@@ -76,7 +76,7 @@ export function addMonitoring(
       metadata: { name: config.appName, labels: { ...config.monitoringLabels } },
       spec: { groups },
     };
-    new ApiObject(scope, 'prometheus-rule', toApiObjectProps(prometheusRule));
+    new ApiObject(scope, 'prometheus-rule', prometheusRule);
   }
 
   for (const dashboard of sources.dashboards) {
@@ -96,9 +96,4 @@ function dnsSafe(uid: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
     .replace(/^-+|-+$/g, '');
-}
-
-function toApiObjectProps(object: IServiceMonitor | IPrometheusRule) {
-  const { apiVersion, kind, metadata, ...rest } = object;
-  return { apiVersion, kind, metadata: { ...metadata, name: metadata?.name }, ...rest };
 }
