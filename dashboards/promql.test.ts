@@ -1,12 +1,11 @@
-import { Registry } from 'prom-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { buildRuleGroups } from '../alerts/rules.ts';
 import { isAlertingRule } from '../alerts/types.ts';
-import { MrcEstimator } from '../service/estimator/estimator.ts';
-import { registerEstimatorGauges } from '../service/estimator/metrics.ts';
+import { buildDeps } from '../service/build.ts';
+import { loadConfig } from '../service/config.ts';
+import { createLogger } from '../service/logger.ts';
 import { METRIC_NAMES, METRICS } from '../service/metrics/names.ts';
-import { createMetrics } from '../service/metrics/registry.ts';
 import { promtool, tempDirWith } from '../test/helpers/prometheus.ts';
 import { panelQueries, substitute, variableQueries } from './expressions.ts';
 import { parsePromQL } from './promql-parse.ts';
@@ -80,17 +79,24 @@ function labelProblems(expr: string, templated = ''): string[] {
   ];
 }
 
-/** Series names the real service registers: metric names, plus a histogram's series. */
+/**
+ * Series names the real service registers, from the registry `service/build.ts` wires for
+ * the service (FEATURE_CACHE on, so the estimator's gauges are there too), plus the
+ * series of each histogram.
+ */
 async function registeredSeriesNames(): Promise<Set<string>> {
-  const registry = new Registry();
-  createMetrics(registry);
-  registerEstimatorGauges(registry, new MrcEstimator());
+  const deps = buildDeps(
+    loadConfig({ FEATURE_CACHE: 'true', CACHE_IMPL: 'memory' }),
+    createLogger('error'),
+  );
   const names = new Set<string>();
-  for (const m of await registry.getMetricsAsJSON()) {
+  for (const m of await deps.metrics.registry.getMetricsAsJSON()) {
     names.add(m.name);
-    if (String(m.type) === 'histogram')
+    if (String(m.type) === 'histogram') {
       for (const s of ['_bucket', '_sum', '_count']) names.add(m.name + s);
+    }
   }
+  await deps.cache.close();
   return names;
 }
 
@@ -106,7 +112,7 @@ describe('PromQL of dashboards and rules', () => {
       expect(parsePromQL(e.expr).errors, `${e.where}: ${e.expr}`).toEqual([]);
   });
 
-  it('names only metrics the real service registers (createMetrics + estimator gauges) or recording rules', () => {
+  it('names only metrics the real service registers (its registry as service/build.ts wires it) or recording rules', () => {
     const used = new Set<string>();
     for (const e of EXPRESSIONS) {
       for (const m of parsePromQL(e.expr).metrics) {
