@@ -62,7 +62,7 @@ describe('CircuitBreaker (fake clock)', () => {
   });
 
   it('a throwing listener does not break the breaker; unsubscribe stops notifications', () => {
-    const { breaker } = setup(1);
+    const { breaker, clock } = setup(1, 1000);
     const seen: BreakerState[] = [];
     breaker.onStateChange(() => {
       throw new Error('listener bug');
@@ -70,9 +70,21 @@ describe('CircuitBreaker (fake clock)', () => {
     const off = breaker.onStateChange((s) => seen.push(s));
     breaker.failure();
     off();
+    clock.advance(1000);
+    expect(breaker.tryAcquire()).toBe(true);
     breaker.success();
     expect(seen).toEqual(['open']);
     expect(breaker.state).toBe('closed');
+  });
+
+  it('a late success while open (a call admitted before opening) does not close it', () => {
+    const { breaker, clock } = setup(2, 1000);
+    breaker.failure();
+    breaker.failure();
+    breaker.success();
+    expect(breaker.state).toBe('open');
+    clock.advance(1000);
+    expect(breaker.state).toBe('half_open');
   });
 
   it('dispose cancels the cool-down timer', () => {

@@ -23,7 +23,8 @@ export interface CircuitBreakerOptions {
  * refuses without touching the backend. After `cooldownMs` it half-opens (on a timer,
  * so the state and its gauge change even without traffic): the next caller is the
  * single probe; its success closes the circuit, its failure reopens it for another
- * cool-down. While the probe runs, other callers are refused.
+ * cool-down. While the probe runs, other callers are refused. Outcomes reported while
+ * open (late replies to calls admitted earlier) do not change the state.
  */
 export class CircuitBreaker {
   readonly failureThreshold: number;
@@ -72,9 +73,12 @@ export class CircuitBreaker {
   }
 
   success(): void {
+    // A late reply to a call admitted before the circuit opened proves little (the outage
+    // may be partial); only calls made while closed or half-open count.
+    if (this.#state === 'open') return;
     this.#failures = 0;
     this.#probeInFlight = false;
-    if (this.#state !== 'closed') this.#transition('closed');
+    if (this.#state === 'half_open') this.#transition('closed');
   }
 
   failure(): void {

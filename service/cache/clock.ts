@@ -8,6 +8,12 @@ export interface Clock {
   /** Calls `fn` after `ms`; the returned handle goes to `clearTimer`. */
   setTimer(fn: () => void, ms: number): unknown;
   clearTimer(handle: unknown): void;
+  /**
+   * Runs `fn` once pending I/O callbacks have run (Node: `setImmediate`). A deadline check
+   * deferred like this sees replies that arrived while the event loop was blocked, so a
+   * stalled loop is not blamed on Redis. @default runs `fn` at once
+   */
+  afterIo?(fn: () => void): void;
 }
 
 /** The real clock: `performance.now()` and unref'd Node timers (they never keep a process alive). */
@@ -15,4 +21,7 @@ export const systemClock: Clock = {
   now: () => performance.now(),
   setTimer: (fn, ms) => setTimeout(fn, ms).unref(),
   clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  afterIo: (fn) => {
+    setImmediate(fn);
+  },
 };

@@ -14,7 +14,7 @@ export interface L1CoherentCacheOptions {
   readonly maxBytes?: number;
   /** Longest an entry lives in L1; bounds staleness if a message is ever lost. @default 5000 */
   readonly ttlMs?: number;
-  /** The `impl` metric label. @default 'redis_l1' */
+  /** The `impl` metric label. @default the remote's (`redis`), so dashboards and alerts keep matching */
   readonly impl?: string;
 }
 
@@ -44,7 +44,7 @@ export class L1CoherentCache implements Cache {
   #hits = 0;
 
   constructor(opts: L1CoherentCacheOptions) {
-    this.impl = opts.impl ?? 'redis_l1';
+    this.impl = opts.impl ?? opts.remote.impl;
     this.#remote = opts.remote;
     this.#bus = opts.bus;
     this.#ttlMs = opts.ttlMs ?? 5000;

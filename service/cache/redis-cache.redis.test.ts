@@ -169,7 +169,8 @@ describe('RedisCache on real Redis', () => {
       cache.del('a'),
       cache.invalidateTag('t'),
     ]);
-    expect(performance.now() - t0).toBeLessThan(50);
+    // Far below the 500 ms deadline: they failed at once, not by timing out.
+    expect(performance.now() - t0).toBeLessThan(200);
     expect(results.map((r) => (r.ok ? 'ok' : r.error.type))).toEqual([
       'connection',
       'connection',

@@ -77,6 +77,17 @@ export class RedisCache implements Cache {
     this.#random = opts.random ?? Math.random;
     this.#breaker = new CircuitBreaker({ ...opts.breaker, clock });
     this.#timeouts = new TimeoutQueue(opts.timeoutMs ?? 50, clock);
+    // Probe on our own when half-open: without traffic the circuit (and its gauge) would
+    // otherwise stay half-open until the next request.
+    this.#breaker.onStateChange((state) => {
+      if (state !== 'half_open') return;
+      queueMicrotask(() => {
+        void this.#call(
+          () => this.#client.ping(),
+          () => STORED,
+        );
+      });
+    });
     const maxDelay = opts.maxReconnectDelayMs ?? 1000;
     this.#client = createClient({
       url: opts.url,

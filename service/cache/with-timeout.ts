@@ -30,6 +30,7 @@ export class TimeoutQueue {
   #tail = 0;
   #live = 0;
   #timer: unknown;
+  #disposed = false;
 
   /** @param timeoutMs deadline of every operation, > 0. @param clock @default systemClock */
   constructor(timeoutMs: number, clock: Clock = systemClock) {
@@ -55,7 +56,7 @@ export class TimeoutQueue {
       this.#deadlines[slot] = this.#clock.now() + this.#timeoutMs;
       this.#rejects[slot] = reject;
       this.#live++;
-      if (this.#timer === undefined) this.#arm(this.#timeoutMs);
+      if (this.#timer === undefined && !this.#disposed) this.#arm(this.#timeoutMs);
       op.then(
         (value) => {
           if (this.#take(seq)) resolve(value);
@@ -69,6 +70,7 @@ export class TimeoutQueue {
 
   /** Stops the timer; operations still pending then never time out. */
   dispose(): void {
+    this.#disposed = true;
     if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
     this.#timer = undefined;
   }
@@ -97,11 +99,20 @@ export class TimeoutQueue {
   }
 
   #arm(ms: number): void {
-    this.#timer = this.#clock.setTimer(() => this.#expire(), Math.max(0, ms));
+    this.#timer = this.#clock.setTimer(
+      () => {
+        // Timers run before I/O in Node's loop: after a stall, replies already in the socket
+        // would be read only after this callback. Check deadlines after them, not before.
+        if (this.#clock.afterIo) this.#clock.afterIo(() => this.#expire());
+        else this.#expire();
+      },
+      Math.max(0, ms),
+    );
   }
 
   #expire(): void {
     this.#timer = undefined;
+    if (this.#disposed) return;
     const now = this.#clock.now();
     while (this.#head < this.#tail) {
       const slot = this.#head & this.#mask;
