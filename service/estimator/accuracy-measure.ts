@@ -1,5 +1,5 @@
 import { ExactLru } from './exact-lru.ts';
-import { ShardsMrc } from './shards.ts';
+import { ShardsMrc, type ShardsOptions } from './shards.ts';
 import { replay, type Trace } from './synthetic-traces.ts';
 
 /** Accesses per trace. */
@@ -9,13 +9,13 @@ const GRID = 100;
 export const BOUND = 0.02;
 
 /**
- * Replays `trace` into SHARDS at 1 % sampling and into exact stack distances, and prints
+ * Replays `trace` into SHARDS (default: 1 % sampling) and into exact stack distances, and prints
  * and returns the mean absolute difference of the hit-ratio curves at 100 evenly spaced
  * cache sizes up to the trace's distinct keys (entries) and distinct bytes (bytes).
  */
-export function measure(trace: Trace) {
+export function measure(trace: Trace, options: ShardsOptions = { initialRate: 0.01 }) {
   const exact = new ExactLru(2 * ACCESSES);
-  const est = new ShardsMrc({ initialRate: 0.01 });
+  const est = new ShardsMrc(options);
   replay(trace, exact, est);
   const distinct = new Set(trace.keys);
   let distinctBytes = 0;
