@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { buildAllDashboards } from '../dashboards/index.ts';
 import { promtool, tempDirWith } from '../test/helpers/prometheus.ts';
 import { ALERT_CONFIG } from './config.ts';
 import { durationMinutes, renderRuleTestFile } from './rule-test-file.ts';
@@ -108,6 +109,19 @@ describe('runbook', () => {
       expect(base?.endsWith('/alerts/runbook.md')).toBe(true);
       expect(anchors, a.alert).toContain(anchor);
     }
+  });
+
+  it('names only dashboard panels that exist (_Dashboard → Panel_)', () => {
+    const panels = new Set(
+      buildAllDashboards().flatMap((d) =>
+        (d.json.panels as { title: string }[]).map((p) => `${String(d.json.title)} → ${p.title}`),
+      ),
+    );
+    const refs = [...runbook.replace(/\s+/g, ' ').matchAll(/[_*]([^_*→`]+?) → ([^_*]+?)[_*]/g)]
+      .map((m) => `${m[1]} → ${m[2]}`)
+      .filter((r) => !r.startsWith('Status → ')); // Prometheus' own UI, not a dashboard
+    expect(refs.length).toBeGreaterThan(8);
+    expect(refs.filter((r) => !panels.has(r))).toEqual([]);
   });
 
   it('has no section for an alert that does not exist', () => {
