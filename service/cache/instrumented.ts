@@ -72,7 +72,8 @@ export class InstrumentedCache implements Cache {
   async set<T>(key: string, value: T, opts: SetOptions): Promise<Result<boolean>> {
     const { patterns, observer } = this.deps;
     const pattern = patterns.extract(key);
-    if (observer) observer.onSet(pattern, key, jsonBytes(value), opts.ttlMs, this.now());
+    // Sized lazily: the estimator serialises only the values of keys it samples.
+    observer?.onSet(pattern, key, () => jsonBytes(value), opts.ttlMs, this.now());
     const cells = this.cells(pattern);
     cells.counts.sets++;
     cells.sets.value++;
