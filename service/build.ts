@@ -2,7 +2,9 @@ import { Registry } from 'prom-client';
 import { API_KEY_PATTERNS } from './api/routes-table.ts';
 import type { AppDeps } from './app.ts';
 import type { Cache } from './cache/cache.ts';
+import { RedisInvalidationBus } from './cache/invalidation-bus.ts';
 import { KeyPatternExtractor } from './cache/key-pattern.ts';
+import { L1CoherentCache } from './cache/l1-coherent.ts';
 import { MemoryCache } from './cache/memory-cache.ts';
 import { NullCache } from './cache/null-cache.ts';
 import { RedisCache } from './cache/redis-cache.ts';
@@ -49,7 +51,14 @@ export function buildCache(config: Config, metrics: Metrics, logger: Logger): Ca
         metrics.circuitOpen.set({ impl: 'redis' }, state === 'closed' ? 0 : 1);
         logger.warn('redis circuit breaker', { state });
       });
-      return redis;
+      if (!config.CACHE_L1) return redis;
+      // L1 in front of Redis; replicas drop each other's writes from it via pub/sub.
+      const bus = new RedisInvalidationBus({
+        url: config.REDIS_URL,
+        channel: `${config.REDIS_KEY_PREFIX}l1-invalidation`,
+        timeoutMs: config.REDIS_TIMEOUT_MS,
+      });
+      return new L1CoherentCache({ remote: redis, bus });
     }
   }
 }

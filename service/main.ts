@@ -33,6 +33,7 @@ function main(): void {
     logger.info(`Cache: ${state} (impl: ${implClassName(deps.cache.impl)})`, {
       featureCache: config.FEATURE_CACHE,
       cacheImpl: config.CACHE_IMPL,
+      l1: config.CACHE_IMPL === 'redis' && config.CACHE_L1,
       whitelist: config.CACHE_PATTERNS ?? null,
       abControlPercent: config.CACHE_AB_CONTROL_PERCENT,
     });
