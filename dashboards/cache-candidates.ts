@@ -1,11 +1,18 @@
 import type * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
+import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type * as stat from '@grafana/grafana-foundation-sdk/stat';
 import type * as table from '@grafana/grafana-foundation-sdk/table';
 import type * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { ALERT_CONFIG } from '../alerts/config.ts';
-import { API_ROUTES } from '../service/api/routes-table.ts';
 import { baseDashboard } from './base.ts';
+import {
+  accessesPerMinute,
+  estimateByPattern,
+  estimatedHitRatio,
+  estimatedSecondsSavedPerMinute,
+  routeLatencyByPattern,
+} from './candidate-queries.ts';
 import {
   defaultStat,
   defaultTimeseries,
@@ -22,8 +29,6 @@ import {
   INSTANCE_MATCHERS,
   maxBy,
   NAMES,
-  PATTERN_MATCHERS,
-  PER_MINUTE,
   RECORDED,
   rate,
   sel,
@@ -35,24 +40,8 @@ const HOT = ALERT_CONFIG.candidateHot.accessesPerMinute;
 const SLOW = ALERT_CONFIG.candidateRouteSlow.p95Seconds;
 const PATTERN_INSTANCE = `${INSTANCE_MATCHERS}, key_pattern=~"$key_pattern"`;
 
-/** Accesses (gets) per minute by key pattern, from the shared recording rule. */
-export const accessesPerMinute = (): string =>
-  `${sumBy(['key_pattern'], sel(RECORDED.gets, PATTERN_MATCHERS))} * ${PER_MINUTE}`;
-
-/** p95 latency of GET routes by route and method. */
+/** p95 latency of routes by route and method. */
 const routeP95 = (): string => sel(RECORDED.routeLatency, DASHBOARD_MATCHERS, 'quantile="0.95"');
-
-/**
- * The worst p95 of the GET routes that read each key pattern, joined through the
- * service's route table (`API_ROUTES`: route → key pattern).
- */
-export function routeP95ByPattern(): string {
-  const joined = API_ROUTES.filter((r) => r.method === 'GET').map(
-    (r) =>
-      `label_replace(${sel(RECORDED.routeLatency, DASHBOARD_MATCHERS, 'quantile="0.95"', `route="${r.route}"`, `method="${r.method}"`)}, "key_pattern", "${r.keyPattern}", "", "")`,
-  );
-  return maxBy(['key_pattern'], joined.join(' or '));
-}
 
 /** Dashboard 2, "Phase 2 — cache candidates": which patterns and routes to cache first. */
 export function cacheCandidatesDashboard(): dashboard.DashboardBuilder {
@@ -124,16 +113,15 @@ export function candidateRequestsTimeseries(): timeseries.PanelBuilder {
 }
 
 export function candidatesTable(): table.PanelBuilder {
-  const est = (metric: string, ...m: string[]) =>
-    maxBy(['key_pattern'], sel(metric, PATTERN_INSTANCE, ...m));
   return mergedTable(
     'Candidates',
-    'One row per key pattern: accesses/min, estimated hit ratio at $estimate_size entries, estimated working set, and the worst p95 of the routes that read it.',
+    'One row per key pattern: accesses/min, estimated hit ratio at $estimate_size entries, estimated working set, the worst p95 of the routes that read it, and the source time per minute a cache would save (accesses × estimated hit ratio × median route latency).',
   )
     .withTarget(tableQuery(accessesPerMinute()))
-    .withTarget(tableQuery(est(NAMES.estimatedHitRatio, 'size_entries="$estimate_size"')))
-    .withTarget(tableQuery(est(NAMES.workingSetBytes)))
-    .withTarget(tableQuery(routeP95ByPattern()))
+    .withTarget(tableQuery(estimatedHitRatio()))
+    .withTarget(tableQuery(estimateByPattern(NAMES.workingSetBytes)))
+    .withTarget(tableQuery(routeLatencyByPattern(0.95)))
+    .withTarget(tableQuery(estimatedSecondsSavedPerMinute()))
     .withTransformation({
       id: 'organize',
       options: {
@@ -144,12 +132,17 @@ export function candidatesTable(): table.PanelBuilder {
           'Value #B': 'Est. hit ratio',
           'Value #C': 'Est. working set',
           'Value #D': 'Routes p95',
+          'Value #E': 'Est. time saved/min',
         },
       },
     })
     .overrideByName('Est. hit ratio', [{ id: 'unit', value: 'percentunit' }])
     .overrideByName('Est. working set', [{ id: 'unit', value: 'bytes' }])
-    .overrideByName('Routes p95', [{ id: 'unit', value: 's' }]);
+    .overrideByName('Routes p95', [{ id: 'unit', value: 's' }])
+    .overrideByName('Est. time saved/min', [{ id: 'unit', value: 's' }])
+    .sortBy([
+      new common.TableSortByFieldStateBuilder().displayName('Est. time saved/min').desc(true),
+    ]);
 }
 
 export function estimatedHitRatioTimeseries(): timeseries.PanelBuilder {

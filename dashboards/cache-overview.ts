@@ -55,7 +55,8 @@ export function enabledStat(): stat.PanelBuilder {
     .withTarget(
       promQuery(maxBy(['instance'], sel(NAMES.enabled, INSTANCE_MATCHERS)), '{{instance}}'),
     )
-    .mappings(onOffMapping('Off', 'On'));
+    .mappings(onOffMapping('Off', 'On'))
+    .colorMode(common.BigValueColorMode.Value);
 }
 
 export function implementationStat(): stat.PanelBuilder {

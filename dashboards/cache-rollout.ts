@@ -1,3 +1,4 @@
+import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type * as stat from '@grafana/grafana-foundation-sdk/stat';
 import type * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
@@ -52,6 +53,7 @@ export function patternsEnabledStat(): stat.PanelBuilder {
       ),
     )
     .mappings(onOffMapping('off', 'on'))
+    .colorMode(common.BigValueColorMode.Value)
     .span(12);
 }
 
@@ -64,6 +66,7 @@ export function circuitOpenStat(): stat.PanelBuilder {
       ),
     )
     .mappings(onOffMapping('closed', 'open', 'red', 'green'))
+    .colorMode(common.BigValueColorMode.Value)
     .span(12);
 }
 

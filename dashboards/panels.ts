@@ -90,7 +90,7 @@ export function thresholdTimeseries(
     );
 }
 
-/** A single value: the last non-null value of each series. */
+/** A single value: the last non-null value of each series, uncoloured (no thresholds). */
 export function defaultStat(title: string, description: string): stat.PanelBuilder {
   return new stat.PanelBuilder()
     .title(title)
@@ -98,7 +98,7 @@ export function defaultStat(title: string, description: string): stat.PanelBuild
     .datasource(DATASOURCE)
     .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
     .graphMode(common.BigValueGraphMode.None)
-    .colorMode(common.BigValueColorMode.Value)
+    .colorMode(common.BigValueColorMode.None)
     .height(4)
     .span(6);
 }
@@ -132,7 +132,7 @@ export function mergedTable(title: string, description: string): table.PanelBuil
     .span(24);
 }
 
-/** Value mapping 0/1 to words and colours, for 0/1 gauges such as `cache_enabled`. */
+/** Value mapping 0/1 to words and colours, for 0/1 gauges such as `cache_enabled` (use with colorMode Value). */
 export function onOffMapping(off: string, on: string, onColor = 'green', offColor = 'red') {
   return [
     {
