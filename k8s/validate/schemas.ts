@@ -1,5 +1,6 @@
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import { k8s } from 'cdk8s-plus-27';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
@@ -33,13 +34,22 @@ export function typeKey(object: Readonly<Record<string, unknown>>): string {
 }
 
 /**
- * Validates each object against its JSON schema: types, required fields, enums and formats.
+ * Validates each object against its JSON schema (types, required fields, enums, formats) and
+ * checks that each built-in type is one Kubernetes 1.27 serves.
  * Unknown or misspelt fields are not caught here (the schemas allow extra properties);
  * `checkKnownFields` covers those.
  */
 export function checkSchemas(objects: ReadonlyArray<Record<string, unknown>>): Problem[] {
   const problems: Problem[] = [];
+  const served = served127();
   for (const object of objects) {
+    if (!isCrd(object) && !served.has(typeKey(object))) {
+      problems.push({
+        check: 'schema',
+        object: objectRef(object),
+        message: `${typeKey(object)} is not served by Kubernetes 1.27`,
+      });
+    }
     const factory = SCHEMA_MODELS[typeKey(object)];
     if (factory === undefined) {
       problems.push({
@@ -58,6 +68,25 @@ export function checkSchemas(objects: ReadonlyArray<Record<string, unknown>>): P
     }
   }
   return problems;
+}
+
+const CRD_GROUPS = new Set(['monitoring.coreos.com']);
+
+function isCrd(object: Readonly<Record<string, unknown>>): boolean {
+  return CRD_GROUPS.has(String(object.apiVersion).split('/')[0] ?? '');
+}
+
+/**
+ * `apiVersion/kind` of every built-in type of the Kubernetes 1.27 API, from cdk8s-plus-27's
+ * generated 1.27 imports: the kubernetes-models schemas are newer (~1.30), so this is what
+ * keeps a type that 1.27 does not serve out of the manifests.
+ */
+function served127(): ReadonlySet<string> {
+  const keys = Object.values(k8s).flatMap((value) => {
+    const gvk = (value as { GVK?: { apiVersion?: unknown; kind?: unknown } }).GVK;
+    return gvk ? [`${String(gvk.apiVersion)}/${String(gvk.kind)}`] : [];
+  });
+  return new Set(keys);
 }
 
 interface AjvLikeError {

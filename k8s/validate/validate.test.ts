@@ -36,6 +36,12 @@ describe('checkSchemas', () => {
     expect(text).toContain(message.replace(/'/g, ''));
   });
 
+  it('rejects a type Kubernetes 1.27 does not serve', () => {
+    const old = mutate(objects, 'PodDisruptionBudget', '/apiVersion', 'policy/v1beta1');
+    const text = formatProblems(checkSchemas(old));
+    expect(text).toContain('policy/v1beta1/PodDisruptionBudget is not served by Kubernetes 1.27');
+  });
+
   it('reports a kind it has no schema for instead of passing it', () => {
     const text = formatProblems(
       checkSchemas([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } }]),
