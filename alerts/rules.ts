@@ -3,6 +3,7 @@ import { buildAlertGroup } from './alert-rules.ts';
 import { buildRecordingGroup } from './recording-rules.ts';
 import type { RuleGroup } from './types.ts';
 
+/** The rule types, for consumers of `buildRuleGroups` (e.g. the k8s PrometheusRule). */
 export type { AlertingRule, RecordingRule, Rule, RuleGroup } from './types.ts';
 
 /**

@@ -18,6 +18,7 @@ export interface AlertingRule {
   };
 }
 
+/** Either kind of rule of a group. */
 export type Rule = RecordingRule | AlertingRule;
 
 /** One group of a Prometheus rule file (`groups: [...]`). */
@@ -31,6 +32,7 @@ export interface RuleGroup {
 /** Mixin severities: page, ticket, or for information only. */
 export type Severity = 'critical' | 'warning' | 'info';
 
+/** Narrows a rule to an alerting rule. */
 export function isAlertingRule(rule: Rule): rule is AlertingRule {
   return 'alert' in rule;
 }

@@ -64,7 +64,7 @@ export function cacheCandidatesDashboard(): dashboard.DashboardBuilder {
     .withPanel(patternCardinalityStat());
 }
 
-export function accessesBarGauge(): bargauge.PanelBuilder {
+function accessesBarGauge(): bargauge.PanelBuilder {
   return rankingBarGauge(
     'Key patterns by accesses/min',
     `Ranked; orange from ${HOT}/min, the MetasheetCacheCandidateHot threshold.`,
@@ -74,7 +74,7 @@ export function accessesBarGauge(): bargauge.PanelBuilder {
     .unit('short');
 }
 
-export function accessesTimeseries(): timeseries.PanelBuilder {
+function accessesTimeseries(): timeseries.PanelBuilder {
   return thresholdTimeseries(
     'Accesses/min by key pattern',
     `Cache gets per minute; the dashed line is the ${HOT}/min candidate threshold.`,
@@ -84,7 +84,7 @@ export function accessesTimeseries(): timeseries.PanelBuilder {
     .min(0);
 }
 
-export function routeLatencyBarGauge(): bargauge.PanelBuilder {
+function routeLatencyBarGauge(): bargauge.PanelBuilder {
   return rankingBarGauge(
     'Routes by p95 latency',
     `Ranked; red from ${SLOW * 1000} ms, the MetasheetCacheCandidateRouteSlow threshold.`,
@@ -94,7 +94,7 @@ export function routeLatencyBarGauge(): bargauge.PanelBuilder {
     .unit('s');
 }
 
-export function candidateRequestsTimeseries(): timeseries.PanelBuilder {
+function candidateRequestsTimeseries(): timeseries.PanelBuilder {
   return defaultTimeseries(
     'Candidate requests/s by route and method',
     'Requests to routes marked as cache candidates.',
@@ -112,7 +112,7 @@ export function candidateRequestsTimeseries(): timeseries.PanelBuilder {
     .min(0);
 }
 
-export function candidatesTable(): table.PanelBuilder {
+function candidatesTable(): table.PanelBuilder {
   return mergedTable(
     'Candidates',
     'One row per key pattern: accesses/min, estimated hit ratio at $estimate_size entries, estimated working set, the worst p95 of the routes that read it, and the source time per minute a cache would save (accesses × estimated hit ratio × median route latency).',
@@ -145,7 +145,7 @@ export function candidatesTable(): table.PanelBuilder {
     ]);
 }
 
-export function estimatedHitRatioTimeseries(): timeseries.PanelBuilder {
+function estimatedHitRatioTimeseries(): timeseries.PanelBuilder {
   return defaultTimeseries(
     'Estimated hit ratio by cache size',
     'What an LRU cache of each size would hit, per key pattern (sampled miss-ratio curves).',
@@ -162,7 +162,7 @@ export function estimatedHitRatioTimeseries(): timeseries.PanelBuilder {
     .span(10);
 }
 
-export function workingSetTimeseries(): timeseries.PanelBuilder {
+function workingSetTimeseries(): timeseries.PanelBuilder {
   return defaultTimeseries(
     'Estimated working set',
     'Bytes of the distinct live keys of each pattern: the Redis memory caching it needs.',
@@ -178,7 +178,7 @@ export function workingSetTimeseries(): timeseries.PanelBuilder {
     .span(8);
 }
 
-export function patternCardinalityStat(): stat.PanelBuilder {
+function patternCardinalityStat(): stat.PanelBuilder {
   return defaultStat(
     'Key patterns tracked / limit',
     `Distinct key_pattern values per instance against the limit; MetasheetCacheKeyPatternCardinalityHigh fires above ${ALERT_CONFIG.patternCardinality.ratio * 100}%.`,

@@ -47,7 +47,7 @@ export function cacheOverviewDashboard(): dashboard.DashboardBuilder {
     .withPanel(invalidationsTimeseries());
 }
 
-export function enabledStat(): stat.PanelBuilder {
+function enabledStat(): stat.PanelBuilder {
   return defaultStat(
     'Cache enabled',
     'Per instance: 1 when FEATURE_CACHE is on and an implementation is active.',
@@ -59,7 +59,7 @@ export function enabledStat(): stat.PanelBuilder {
     .colorMode(common.BigValueColorMode.Value);
 }
 
-export function implementationStat(): stat.PanelBuilder {
+function implementationStat(): stat.PanelBuilder {
   return defaultStat(
     'Active implementation',
     'The implementation each instance routes cache calls to.',
@@ -74,7 +74,7 @@ export function implementationStat(): stat.PanelBuilder {
     .colorMode(common.BigValueColorMode.None);
 }
 
-export function operationsStat(): stat.PanelBuilder {
+function operationsStat(): stat.PanelBuilder {
   return defaultStat(
     'Cache operations/s',
     `Gets, sets, deletes and failures over ${ALERT_CONFIG.rateWindow}.`,
@@ -84,7 +84,7 @@ export function operationsStat(): stat.PanelBuilder {
     .decimals(1);
 }
 
-export function entriesStat(): stat.PanelBuilder {
+function entriesStat(): stat.PanelBuilder {
   return defaultStat(
     'In-process cache',
     'Entries and approximate bytes held by the memory implementation.',
@@ -95,7 +95,7 @@ export function entriesStat(): stat.PanelBuilder {
     .textMode(common.BigValueTextMode.ValueAndName);
 }
 
-export function operationsTimeseries(): timeseries.PanelBuilder {
+function operationsTimeseries(): timeseries.PanelBuilder {
   const op = (metric: string, verb: string) =>
     promQuery(
       sumBy(['key_pattern'], rate(sel(metric, PATTERN_INSTANCE), RI)),
@@ -113,7 +113,7 @@ export function operationsTimeseries(): timeseries.PanelBuilder {
     .min(0);
 }
 
-export function hitRatioTimeseries(): timeseries.PanelBuilder {
+function hitRatioTimeseries(): timeseries.PanelBuilder {
   return defaultTimeseries(
     'Hit ratio by key pattern',
     `Hits / gets over ${ALERT_CONFIG.rateWindow} (0 for NullCache, which never stores).`,
@@ -124,7 +124,7 @@ export function hitRatioTimeseries(): timeseries.PanelBuilder {
     .max(1);
 }
 
-export function errorsTimeseries(): timeseries.PanelBuilder {
+function errorsTimeseries(): timeseries.PanelBuilder {
   return defaultTimeseries(
     'Errors/s by error type',
     'Failed cache calls; every one fell back to the source.',
@@ -140,7 +140,7 @@ export function errorsTimeseries(): timeseries.PanelBuilder {
     .span(8);
 }
 
-export function errorRatioTimeseries(): timeseries.PanelBuilder {
+function errorRatioTimeseries(): timeseries.PanelBuilder {
   return thresholdTimeseries(
     'Error ratio',
     'Share of cache operations that failed; the dashed line is the MetasheetCacheErrorsHigh threshold.',
@@ -152,7 +152,7 @@ export function errorRatioTimeseries(): timeseries.PanelBuilder {
     .span(8);
 }
 
-export function invalidationsTimeseries(): timeseries.PanelBuilder {
+function invalidationsTimeseries(): timeseries.PanelBuilder {
   return defaultTimeseries(
     'Invalidations/s by tag',
     'Tag invalidations (writes), by bounded tag pattern.',

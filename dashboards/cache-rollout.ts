@@ -44,7 +44,7 @@ export function cacheRolloutDashboard(): dashboard.DashboardBuilder {
     .withPanel(variantLatencyTimeseries());
 }
 
-export function patternsEnabledStat(): stat.PanelBuilder {
+function patternsEnabledStat(): stat.PanelBuilder {
   return defaultStat('Patterns served by the cache', 'Key patterns in the rollout whitelist.')
     .withTarget(
       promQuery(
@@ -57,7 +57,7 @@ export function patternsEnabledStat(): stat.PanelBuilder {
     .span(12);
 }
 
-export function circuitOpenStat(): stat.PanelBuilder {
+function circuitOpenStat(): stat.PanelBuilder {
   return defaultStat('Circuit breaker', 'Open: the cache is bypassed after repeated failures.')
     .withTarget(
       promQuery(
@@ -70,7 +70,7 @@ export function circuitOpenStat(): stat.PanelBuilder {
     .span(12);
 }
 
-export function enabledHitRatioTimeseries(): timeseries.PanelBuilder {
+function enabledHitRatioTimeseries(): timeseries.PanelBuilder {
   return thresholdTimeseries(
     'Hit ratio of whitelisted patterns',
     'Real hit ratio of the patterns served by the cache; the dashed line is the MetasheetCacheHitRatioLow threshold.',
@@ -87,7 +87,7 @@ export function enabledHitRatioTimeseries(): timeseries.PanelBuilder {
     .max(1);
 }
 
-export function errorRatioTimeseries(): timeseries.PanelBuilder {
+function errorRatioTimeseries(): timeseries.PanelBuilder {
   // cache_errors_total has no key_pattern label (errors are per implementation), so the
   // error rate of the rollout is the implementation's, split by error type.
   return thresholdTimeseries(
@@ -106,7 +106,7 @@ export function errorRatioTimeseries(): timeseries.PanelBuilder {
     .min(0);
 }
 
-export function abRequestsTimeseries(): timeseries.PanelBuilder {
+function abRequestsTimeseries(): timeseries.PanelBuilder {
   return defaultTimeseries(
     'A/B requests/s by variant',
     'Requests of whitelisted patterns by A/B variant.',
@@ -124,7 +124,7 @@ export function abRequestsTimeseries(): timeseries.PanelBuilder {
     .min(0);
 }
 
-export function variantLatencyTimeseries(): timeseries.PanelBuilder {
+function variantLatencyTimeseries(): timeseries.PanelBuilder {
   return defaultTimeseries(
     'Latency p50/p95 by A/B variant',
     'treatment reads through the cache, control bypasses it; "off" is traffic outside the split.',

@@ -42,10 +42,12 @@ export function namespaceVariable(): dashboard.QueryVariableBuilder {
   return labelVariable('namespace', 'Namespace', NAMES.enabled, '.*');
 }
 
+/** `$job`, within the selected namespaces. */
 export function jobVariable(): dashboard.QueryVariableBuilder {
   return labelVariable('job', 'Job', sel(NAMES.enabled, 'namespace=~"$namespace"'), '.+');
 }
 
+/** `$instance`, within the selected namespaces and jobs. */
 export function instanceVariable(): dashboard.QueryVariableBuilder {
   return labelVariable('instance', 'Instance', sel(NAMES.enabled, DASHBOARD_MATCHERS), '.+');
 }

@@ -29,6 +29,7 @@ export interface PushedDashboard {
   readonly version: number;
 }
 
+/** The outcome of a push: the folder and what happened to each dashboard. */
 export interface PushResult {
   readonly folderUid: string;
   readonly folderCreated: boolean;
