@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ACCESSES, BOUND, measure } from './accuracy-measure.ts';
 import { loopTrace, type Trace, zipfTrace } from './synthetic-traces.ts';
 
-describe('SHARDS accuracy vs exact LRU on a loop and a TTL mix (1 % sampling, 1M accesses)', () => {
+describe('SHARDS accuracy vs exact LRU on Zipf 1.2, a loop and a TTL mix (1 % sampling, 1M accesses)', () => {
   const cases: Array<[string, () => Trace]> = [
+    ['Zipf α=1.2', () => zipfTrace(1.2, { accesses: ACCESSES, universe: 1_000_000, seed: 3 })],
     [
       'looping scan of 50k keys',
       () => loopTrace({ accesses: ACCESSES, universe: 50_000, seed: 4 }),
