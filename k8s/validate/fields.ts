@@ -1,7 +1,10 @@
-import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { k8s } from 'cdk8s-plus-27';
 import { objectRef, type Problem } from './problem.ts';
 import { typeKey } from './schemas.ts';
+import { EXCESS_PROPERTY_CODES, typecheckSource } from './typecheck.ts';
 
 /** TypeScript interface (module, export) describing each kind's JSON, from the same packages as the schemas. */
 const TYPED_MODELS: Readonly<Record<string, { module: string; type: string }>> = {
@@ -26,81 +29,112 @@ const TYPED_MODELS: Readonly<Record<string, { module: string; type: string }>> =
   },
 };
 
+/** `apiVersion/kind` → name of the cdk8s-plus-27 (Kubernetes 1.27) L1 class, e.g. `KubeDeployment`. */
+function kube127Classes(): ReadonlyMap<string, string> {
+  const map = new Map<string, string>();
+  for (const [name, value] of Object.entries(k8s)) {
+    const gvk = (value as { GVK?: { apiVersion?: unknown; kind?: unknown } }).GVK;
+    if (gvk) map.set(`${String(gvk.apiVersion)}/${String(gvk.kind)}`, name);
+  }
+  return map;
+}
+
 /**
- * Parsed declaration files (TypeScript's lib, the model packages): immutable during a run, and
- * parsing them is most of the cost of a check, so repeated checks (tests, both variants) share them.
+ * JSON field name → 1.27 props name where cdk8s renamed it (`clusterIP` → `clusterIp`, 29 of
+ * them), read from the generated `toJson_*` functions (`'clusterIP': obj.clusterIp`).
  */
-const declarationCache = new Map<string, ts.SourceFile>();
+function renamed127Fields(): ReadonlyMap<string, string> {
+  const lib = dirname(createRequire(import.meta.url).resolve('cdk8s-plus-27'));
+  const source = readFileSync(join(lib, 'imports', 'k8s.js'), 'utf8');
+  const renames = new Map<string, string>();
+  for (const [, json, prop] of source.matchAll(/'([^']+)': obj\.(\w+)/g)) {
+    if (json !== undefined && prop !== undefined && json !== prop) renames.set(json, prop);
+  }
+  return renames;
+}
+
+/** A deep copy of `value` with object keys renamed by `renames`. */
+function renameKeys(value: unknown, renames: ReadonlyMap<string, string>): unknown {
+  if (Array.isArray(value)) return value.map((item) => renameKeys(item, renames));
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [renames.get(k) ?? k, renameKeys(v, renames)]),
+  );
+}
+
+/**
+ * The 1.27 props types model IntOrString and Quantity as classes; JSON holds strings or
+ * numbers there. Loosening those keeps the excess-property check from being masked by them.
+ */
+const PRELUDE = [
+  "import type { k8s } from 'cdk8s-plus-27';",
+  'type Loose<T> = T extends k8s.IntOrString | k8s.Quantity ? string | number',
+  '  : T extends ReadonlyArray<infer U> ? Array<Loose<U>>',
+  '  : T extends object ? { [K in keyof T]: Loose<T[K]> } : T;',
+];
 
 /**
  * Catches unknown and misspelt fields, which the JSON schemas let through: each object is
  * written out as a TypeScript object literal typed with its model interface, and the
- * compiler's excess-property check flags every key the API does not define, at any depth.
- * Takes ~1 s for the first call (one in-memory TypeScript program), less after.
+ * compiler's excess-property check flags keys the API does not define, at any depth (the
+ * first one per object literal). Built-in kinds are checked twice: against the
+ * kubernetes-models interface (JSON types) and against cdk8s-plus-27's Kubernetes 1.27 API
+ * (so a field added after 1.27 is reported too).
  */
 export function checkKnownFields(objects: ReadonlyArray<Record<string, unknown>>): Problem[] {
   const problems: Problem[] = [];
-  const lines: string[] = [];
-  const lineInfo: Array<{ object: string; path: string }> = [];
-  const emit = (text: string, object: string, path: string) => {
+  const lines: string[] = [...PRELUDE];
+  const lineInfo: Array<{ object: string; path: string; only127: boolean } | undefined> =
+    PRELUDE.map(() => undefined);
+  const emit = (text: string, info: { object: string; path: string; only127: boolean }) => {
     lines.push(text);
-    lineInfo.push({ object, path });
+    lineInfo.push(info);
   };
+  const classes = kube127Classes();
+  const renames = renamed127Fields();
   objects.forEach((object, index) => {
-    const model = TYPED_MODELS[typeKey(object)];
+    const key = typeKey(object);
+    const model = TYPED_MODELS[key];
     const ref = objectRef(object);
     if (model === undefined) {
-      problems.push({
-        check: 'fields',
-        object: ref,
-        message: `no typed model for ${typeKey(object)}`,
-      });
+      problems.push({ check: 'fields', object: ref, message: `no typed model for ${key}` });
       return;
     }
-    emit(`import type { ${model.type} as T${index} } from '${model.module}';`, ref, '');
+    emit(`import type { ${model.type} as T${index} } from '${model.module}';`, {
+      object: ref,
+      path: '',
+      only127: false,
+    });
     literal(object, `export const o${index}: T${index} = `, ';', '', (text, path) =>
-      emit(text, ref, path),
+      emit(text, { object: ref, path, only127: false }),
     );
+    const kube = classes.get(key);
+    if (kube !== undefined) {
+      const { apiVersion: _v, kind: _k, ...props } = object;
+      literal(
+        renameKeys(props, renames),
+        `export const p${index}: Loose<k8s.${kube}Props> = `,
+        ';',
+        '',
+        (text, path) => emit(text, { object: ref, path, only127: true }),
+      );
+    }
   });
 
-  // A file beside this one, so `node_modules` resolves as it does for the repo's own code.
-  const fileName = fileURLToPath(new URL('./__known-fields__.ts', import.meta.url));
-  const source = lines.join('\n');
-  const options: ts.CompilerOptions = {
-    strict: true,
-    noEmit: true,
-    skipLibCheck: true,
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    types: [],
-    lib: ['lib.es2022.d.ts'],
-  };
-  const host = ts.createCompilerHost(options);
-  const getSourceFile = host.getSourceFile.bind(host);
-  const fileExists = host.fileExists.bind(host);
-  host.getSourceFile = (name, languageVersion, ...rest) => {
-    if (name === fileName) return ts.createSourceFile(name, source, languageVersion);
-    const cached = declarationCache.get(name);
-    if (cached !== undefined) return cached;
-    const parsed = getSourceFile(name, languageVersion, ...rest);
-    if (parsed !== undefined && name.endsWith('.d.ts')) declarationCache.set(name, parsed);
-    return parsed;
-  };
-  host.fileExists = (name) => name === fileName || fileExists(name);
-  const program = ts.createProgram([fileName], options, host);
-  const sourceFile = program.getSourceFile(fileName);
-  for (const diagnostic of ts.getPreEmitDiagnostics(program, sourceFile)) {
-    const line =
-      sourceFile && diagnostic.start !== undefined
-        ? sourceFile.getLineAndCharacterOfPosition(diagnostic.start).line
-        : -1;
-    const info = lineInfo[line];
+  const seen = new Set<string>();
+  for (const diagnostic of typecheckSource(lines.join('\n'))) {
+    const info = lineInfo[diagnostic.line];
+    // The 1.27 pass is for unknown fields only; JSON types are the other pass's job.
+    if (info?.only127 && !EXCESS_PROPERTY_CODES.has(diagnostic.code)) continue;
+    const message = summarise(diagnostic.message) + (info?.only127 ? ' in Kubernetes 1.27' : '');
+    const id = `${info?.object}|${info?.path}`;
+    if (info !== undefined && EXCESS_PROPERTY_CODES.has(diagnostic.code) && seen.has(id)) continue;
+    seen.add(id);
     problems.push({
       check: 'fields',
       object: info?.object ?? '<unknown>',
       ...(info?.path ? { path: info.path } : {}),
-      message: summarise(ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ')),
+      message,
     });
   }
   return problems;

@@ -72,6 +72,19 @@ describe('checkKnownFields', () => {
     ['ServiceMonitor', '/spec/endpoints/0/pth', '/metrics', "unknown field 'pth'"],
     ['PrometheusRule', '/spec/groups/0/rules/0/keep_firing', '5m', "unknown field 'keep_firing'"],
     ['ConfigMap', '/date', { a: 'b' }, "unknown field 'date'"],
+    // Newer than 1.27 (kubernetes-models' ~1.30 types accept them; cdk8s-plus-27's 1.27 API does not)
+    [
+      'Service',
+      '/spec/trafficDistribution',
+      'PreferClose',
+      "unknown field 'trafficDistribution' in Kubernetes 1.27",
+    ],
+    [
+      'Deployment',
+      '/spec/template/spec/containers/0/restartPolicy',
+      'Always',
+      "unknown field 'restartPolicy' in Kubernetes 1.27",
+    ],
   ] as const;
   // One compiler run for all cases (each check costs ~1 s): every broken object gets its own name.
   const broken = cases.map(([kind, pointer, value], i) => {
