@@ -1,14 +1,7 @@
-/** A seeded PRNG (mulberry32): deterministic runs for tests and benchmarks. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { seededRandom } from '../../service/estimator/synthetic-traces.ts';
+
+/** A seeded PRNG (mulberry32, shared with the estimator's synthetic traces). */
+export const mulberry32 = seededRandom;
 
 /**
  * Samples ranks 1..n with P(k) ∝ 1/k^alpha (Zipf) by inverting a precomputed CDF
