@@ -9,7 +9,8 @@ import { buildReport, EmptyWindowError, type ReportOptions } from './phase2/repo
 const USAGE = `usage: make phase2-report PROM_URL=http://prometheus:9090 [WINDOW=7d] [OUT=reports/phase2]
    or: tsx scripts/phase2-report.ts --prom-url URL [--window 7d] [--end ISO|unix] [--out DIR]
         [--min-rate 100] [--min-hit-ratio 0.2] [--hit-latency-ms 2] [--headroom 1.5]
-        [--required-days 7] [--max-gap-hours 1] [--required-candidates 5]`;
+        [--required-days 7] [--max-gap-hours 1] [--required-candidates 5]
+        [--matchers 'namespace="staging",job="metasheet-cache"']`;
 
 /** Exit codes: 0 written, 1 bad arguments, 2 Prometheus unreachable or failing, 3 empty window. */
 export async function main(
@@ -34,6 +35,7 @@ export async function main(
         'required-days': { type: 'string', default: '7' },
         'max-gap-hours': { type: 'string', default: '1' },
         'required-candidates': { type: 'string', default: '5' },
+        matchers: { type: 'string', default: '' },
       },
     });
     promUrl = v['prom-url'] ?? env.PROM_URL ?? '';
@@ -51,6 +53,7 @@ export async function main(
       requiredDays: positive('--required-days', v['required-days']),
       maxGapHours: positive('--max-gap-hours', v['max-gap-hours']),
       requiredCandidates: positive('--required-candidates', v['required-candidates']),
+      matchers: matchersOf(v.matchers),
     };
   } catch (err) {
     console.error(`phase2-report: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
@@ -87,6 +90,19 @@ function parseEnd(text: string | undefined): number {
   if (!Number.isFinite(t))
     throw new Error(`--end must be an ISO date or unix seconds, got "${text}"`);
   return t;
+}
+
+/** `a="x",b=~"y"`: label matchers only, so nothing else can be injected into the PromQL. */
+function matchersOf(text: string): string {
+  const one = /^\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"(?:[^"\\]|\\.)*"\s*$/;
+  const parts =
+    text.trim() === '' ? [] : text.split(/,(?=\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(?:=|!=|=~|!~)\s*")/);
+  if (!parts.every((p) => one.test(p))) {
+    throw new Error(
+      `--matchers must be label matchers like namespace="staging",job="api", got '${text}'`,
+    );
+  }
+  return parts.map((p) => p.trim()).join(',');
 }
 
 function positive(name: string, text: string): number {

@@ -164,6 +164,21 @@ describe('phase2-report against a real prometheus with 9 days of backfilled hist
     expect(r.coverage.criterionMet).toBe(true);
   });
 
+  it('applies --matchers to every query: the staging namespace has it all, prod nothing', async () => {
+    const staging = await buildReport(httpPromApi(url), {
+      ...RULES,
+      end: END,
+      matchers: 'namespace="staging"',
+    });
+    expect(staging.qualifying).toBe(5);
+    expect(staging.redis.maxmemory).toBe('242mb');
+    await expect(
+      buildReport(httpPromApi(url), { ...RULES, end: END, matchers: 'namespace="prod"' }),
+    ).rejects.toThrow(
+      /no cache metrics \(cache_hits_total, cache_miss_total with namespace="prod"\)/,
+    );
+  });
+
   it('says plainly why when fewer than 5 patterns qualify', async () => {
     const r = await buildReport(httpPromApi(url), { ...RULES, end: END, minHitRatio: 0.85 });
     expect(r.candidates.filter((c) => c.qualifies).map((c) => c.pattern)).toEqual([
@@ -197,7 +212,7 @@ describe('phase2-report against a real prometheus with 9 days of backfilled hist
     expect(json.qualifying).toBe(5);
   });
 
-  it('CLI fails clearly on an empty window (exit 3) and an unreachable Prometheus (exit 2)', async () => {
+  it('CLI fails clearly on an empty window (exit 3), an unreachable Prometheus (exit 2) and bad matchers (exit 1)', async () => {
     const empty = tsx([
       '--prom-url',
       url,
@@ -214,5 +229,8 @@ describe('phase2-report against a real prometheus with 9 days of backfilled hist
     const down = tsx(['--prom-url', closed, '--out', join(dir, 'down')]);
     expect(down.out).toContain(`cannot reach Prometheus at ${closed}`);
     expect(down.code).toBe(2);
+    const injected = tsx(['--prom-url', url, '--matchers', 'job="x"}) or vector(1']);
+    expect(injected.out).toContain('--matchers must be label matchers');
+    expect(injected.code).toBe(1);
   });
 });

@@ -36,13 +36,14 @@ export async function measureCoverage(
   end: number,
   requiredDays: number,
   maxGapHours: number,
+  matchers = '',
 ): Promise<Coverage> {
   const n = Math.max(1, Math.min(1_000, Math.floor((end - start) / 60)));
   const stepMs = Math.ceil(((end - start) * 1_000) / n);
   const stepS = stepMs / 1_000;
   const from = end - n * stepS;
   const firstStepEnd = from + stepS;
-  const series = await api.queryRange(QUERIES.coverage(stepMs), firstStepEnd, end, stepS);
+  const series = await api.queryRange(QUERIES.coverage(stepMs, matchers), firstStepEnd, end, stepS);
   const covered = new Uint8Array(n);
   for (const s of series) {
     for (const [t, v] of s.values) {

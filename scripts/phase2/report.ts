@@ -18,6 +18,8 @@ export interface ReportOptions extends CandidateRules {
   readonly requiredCandidates: number;
   /** maxmemory = Σ memory of the whitelisted patterns × headroom. @default 1.5 */
   readonly headroom: number;
+  /** Extra label matchers for every selector, e.g. `namespace="staging"`. @default '' */
+  readonly matchers?: string;
 }
 
 /** One step of the Phase 3 rollout. */
@@ -62,19 +64,20 @@ export class EmptyWindowError extends Error {
 export async function buildReport(api: PromApi, o: ReportOptions): Promise<Phase2Report> {
   const start = o.end - o.windowSeconds;
   const w = `${o.windowSeconds}s`;
-  const coverage = await measureCoverage(api, start, o.end, o.requiredDays, o.maxGapHours);
+  const m = o.matchers ?? '';
+  const coverage = await measureCoverage(api, start, o.end, o.requiredDays, o.maxGapHours, m);
   const [accesses, byBytes, ws, rate, p95, secRate, reqRate] = await Promise.all([
-    api.query(QUERIES.accessesPerMin(w), o.end),
-    api.query(QUERIES.hitRatioByBytes(w), o.end),
-    api.query(QUERIES.workingSetBytes(w), o.end),
-    api.query(QUERIES.samplingRate(w), o.end),
-    api.query(QUERIES.routeP95(w), o.end),
-    api.query(QUERIES.routeSecondsRate(w), o.end),
-    api.query(QUERIES.routeRequestRate(w), o.end),
+    api.query(QUERIES.accessesPerMin(w, m), o.end),
+    api.query(QUERIES.hitRatioByBytes(w, m), o.end),
+    api.query(QUERIES.workingSetBytes(w, m), o.end),
+    api.query(QUERIES.samplingRate(w, m), o.end),
+    api.query(QUERIES.routeP95(w, m), o.end),
+    api.query(QUERIES.routeSecondsRate(w, m), o.end),
+    api.query(QUERIES.routeRequestRate(w, m), o.end),
   ]);
   if (coverage.daysCollected === 0 && accesses.length === 0) {
     throw new EmptyWindowError(
-      `no cache metrics (cache_hits_total, cache_miss_total) between ${coverage.windowStart} and ` +
+      `no cache metrics (cache_hits_total, cache_miss_total${m ? ` with ${m}` : ''}) between ${coverage.windowStart} and ` +
         `${coverage.windowEnd} at ${api.url}: is the service scraped, with FEATURE_CACHE=true? ` +
         'Try a later --end or a longer --window.',
     );

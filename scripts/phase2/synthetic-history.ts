@@ -43,7 +43,8 @@ export function syntheticHistory(o: HistoryOptions): string {
   const family = (name: string, series: Array<[string, (t: number) => number]>) => {
     lines.push(`# TYPE ${name} gauge`);
     for (const [labels, value] of series) {
-      for (const t of times) lines.push(`${name}{${labels}} ${round(value(t))} ${t}`);
+      const all = `${labels},${TARGET}`;
+      for (const t of times) lines.push(`${name}{${all}} ${round(value(t))} ${t}`);
     }
   };
   const pl = (p: string) => `key_pattern="${p}"`;
@@ -101,6 +102,9 @@ export function syntheticHistory(o: HistoryOptions): string {
   lines.push('# EOF', '');
   return lines.join('\n');
 }
+
+/** The target labels Prometheus would add in staging. */
+const TARGET = 'namespace="staging",job="metasheet-cache"';
 
 function round(x: number): string {
   return Number.isInteger(x) ? String(x) : x.toFixed(6);
