@@ -127,6 +127,7 @@ describe('phase2-report against a real prometheus with 9 days of backfilled hist
     expect(rows?.recommendedSizeBytes).toBe(16 * MiB);
     expect(rows?.routeP95Seconds).toBeCloseTo(0.5 + 0.95 * 0.25, 3); // all in (0.5, 0.75]
     expect(rows?.routeMeanSeconds).toBeCloseTo(0.65, 3);
+    expect(rows?.samplingRate).toBe(0.01);
     expect(rows?.latencySavedSecondsPerMin).toBeCloseTo(600 * 0.8 * 0.648, -1);
     expect(r.candidates.find((c) => c.pattern === 'perm')?.reasons).toEqual([
       '50.0 accesses/min < 100',

@@ -51,6 +51,8 @@ export interface Candidate {
   /** Bytes Redis needs for this pattern: the recommended size, or the working set when smaller. */
   readonly memoryBytes: number | null;
   readonly estimatedHitRatio: number | null;
+  /** Lowest SHARDS sampling rate behind the estimate (1 = exact). */
+  readonly samplingRate: number | null;
   readonly routeP95Seconds: number | null;
   readonly routeMeanSeconds: number | null;
   /** Seconds of request time saved per minute: accesses/min × hit ratio × (mean − hit latency). */
@@ -112,6 +114,7 @@ function candidateOf(f: PatternFacts, rules: CandidateRules): Candidate {
     recommendedSizeBytes: knee?.sizeBytes ?? null,
     memoryBytes,
     estimatedHitRatio: hr,
+    samplingRate: f.samplingRate,
     routeP95Seconds: p95s.length > 0 ? Math.max(...p95s) : null,
     routeMeanSeconds: mean,
     latencySavedSecondsPerMin: saved,
