@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StagingManifests } from './chart.ts';
 import { StagingConfigError } from './config.ts';
+import { DeployError, type Kubectl, kubectlFor } from './kubectl.ts';
 import { SECRET_ENV_KEYS } from './service-env.ts';
 import { synthFromEnv } from './staging.ts';
 import { formatProblems, validateManifests } from './validate/index.ts';
@@ -12,6 +12,7 @@ import { objectRef } from './validate/problem.ts';
 /** Field manager recorded by server-side apply, so ownership conflicts name this tool. */
 export const FIELD_MANAGER = 'metasheet-deploy-staging';
 const ROLLOUT_TIMEOUT = '180s';
+const ROLLBACK = 'FEATURE_CACHE=false make deploy-staging';
 
 /** What `deployStaging` reads and writes; injected so tests can run it in-process or as a CLI. */
 export interface DeployIo {
@@ -20,8 +21,6 @@ export interface DeployIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
 }
-
-class DeployError extends Error {}
 
 /**
  * `make deploy-staging`: synthesise (FEATURE_CACHE etc. from the environment), validate
@@ -45,12 +44,10 @@ export function deployStaging(io: DeployIo): number {
       writeFileSync(file, manifests.yaml);
     }
     const { kubeContext, namespace, appName } = manifests.config;
-    const kubectl = (args: readonly string[]) =>
-      runKubectl(io.env, ['--context', kubeContext, ...args]);
-    const steps = [
-      ['diff', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', file],
-      ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', file],
-      [
+    const steps = {
+      diff: ['diff', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', file],
+      apply: ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', file],
+      rollout: [
         '-n',
         namespace,
         'rollout',
@@ -58,56 +55,37 @@ export function deployStaging(io: DeployIo): number {
         `deployment/${appName}`,
         `--timeout=${ROLLOUT_TIMEOUT}`,
       ],
-    ];
+    };
     io.out(
       plan(
         manifests,
-        steps.map((s) => `kubectl --context ${kubeContext} ${s.join(' ')}`),
+        Object.values(steps).map((s) => `kubectl --context ${kubeContext} ${s.join(' ')}`),
       ),
     );
-
     if (dryRun) {
       io.out(`--- DRY_RUN=1: nothing applied; the manifests follow ---\n${manifests.yaml}`);
       return 0;
     }
-    checkContext(io, kubeContext);
-    const ready = kubectl(['get', '--raw', '/readyz', '--request-timeout=10s']);
-    if (ready.status !== 0) {
-      throw new DeployError(
-        `cluster of context ${kubeContext} is unreachable: ${ready.stderr.trim()}`,
-      );
-    }
-    const secret = kubectl([
-      '-n',
-      namespace,
-      'get',
-      'secret',
-      manifests.config.secretName,
-      '-o',
-      'name',
-    ]);
-    if (secret.status !== 0) {
-      throw new DeployError(
-        `Secret ${namespace}/${manifests.config.secretName} is missing (${secret.stderr.trim()}); ` +
-          `create it with keys ${SECRET_ENV_KEYS.join(', ')} before deploying`,
-      );
-    }
-    const [diffStep, applyStep, rolloutStep] = steps;
+
+    const kubectl = kubectlFor(io.env);
+    checkContext(io, kubectl, kubeContext);
+    const inStaging = (args: readonly string[]) => kubectl(['--context', kubeContext, ...args]);
+    preflight(inStaging, manifests);
     // kubectl diff exits 0 when nothing differs, 1 when something does, >1 on error.
-    const diff = kubectl(diffStep ?? []);
-    if (diff.status !== 0 && diff.status !== 1)
+    const diff = inStaging(steps.diff);
+    if (diff.status !== 0 && diff.status !== 1) {
       throw new DeployError(`kubectl diff failed: ${diff.stderr.trim()}`);
+    }
     io.out(diff.status === 0 ? 'kubectl diff: no changes\n' : diff.stdout);
-    for (const [name, step] of [
-      ['apply', applyStep],
-      ['rollout status', rolloutStep],
+    for (const [name, args] of [
+      ['apply', steps.apply],
+      ['rollout status', steps.rollout],
     ] as const) {
-      const result = kubectl(step ?? []);
+      const result = inStaging(args);
       io.out(result.stdout);
       if (result.status !== 0) {
         throw new DeployError(
-          `kubectl ${name} failed: ${result.stderr.trim()}\n` +
-            'roll back: `FEATURE_CACHE=false make deploy-staging` (or `kubectl rollout undo`)',
+          `kubectl ${name} failed: ${result.stderr.trim()}\nroll back: \`${ROLLBACK}\` (or \`kubectl rollout undo\`)`,
         );
       }
     }
@@ -125,16 +103,15 @@ export function deployStaging(io: DeployIo): number {
 }
 
 /** Refuses any context but the configured one: the given one (--context / KUBE_CONTEXT), else the current. */
-function checkContext(io: DeployIo, staging: string): void {
-  const given =
-    io.argv.find((a) => a.startsWith('--context='))?.slice('--context='.length) ??
-    io.env.KUBE_CONTEXT;
+function checkContext(io: DeployIo, kubectl: Kubectl, staging: string): void {
+  const flag = io.argv.find((a) => a.startsWith('--context='));
+  const given = flag?.slice('--context='.length) ?? io.env.KUBE_CONTEXT;
   if (given !== undefined && given !== '') {
     if (given !== staging)
       throw new DeployError(`refusing context "${given}": only "${staging}" is staging`);
     return;
   }
-  const current = runKubectl(io.env, ['config', 'current-context']);
+  const current = kubectl(['config', 'current-context']);
   const name = current.stdout.trim();
   const hint = `(kubectl config use-context ${staging}, or KUBE_CONTEXT=${staging})`;
   if (current.status !== 0 || name === '') {
@@ -147,24 +124,25 @@ function checkContext(io: DeployIo, staging: string): void {
   }
 }
 
-function runKubectl(env: DeployIo['env'], args: readonly string[]) {
-  const result = spawnSync('kubectl', args, {
-    env: { ...env },
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
-  if (result.error !== undefined) {
-    const missing = (result.error as NodeJS.ErrnoException).code === 'ENOENT';
+/** The cluster answers, and the Secret the pods read exists (it is never in the YAML). */
+function preflight(inStaging: Kubectl, manifests: StagingManifests): void {
+  const { kubeContext, namespace, secretName } = manifests.config;
+  const ready = inStaging(['get', '--raw', '/readyz', '--request-timeout=10s']);
+  if (ready.status !== 0) {
     throw new DeployError(
-      missing
-        ? 'kubectl not found on PATH: install kubectl (1.27+), or run with DRY_RUN=1 to see the plan'
-        : `kubectl ${args.join(' ')}: ${result.error.message}`,
+      `cluster of context ${kubeContext} is unreachable: ${ready.stderr.trim()}`,
     );
   }
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  const secret = inStaging(['-n', namespace, 'get', 'secret', secretName, '-o', 'name']);
+  if (secret.status !== 0) {
+    throw new DeployError(
+      `Secret ${namespace}/${secretName} is missing (${secret.stderr.trim()}); ` +
+        `create it with keys ${SECRET_ENV_KEYS.join(', ')} before deploying`,
+    );
+  }
 }
 
-function plan(manifests: StagingManifests, steps: readonly string[]): string {
+function plan(manifests: StagingManifests, commands: readonly string[]): string {
   const { config } = manifests;
   return [
     'deploy-staging plan',
@@ -174,8 +152,8 @@ function plan(manifests: StagingManifests, steps: readonly string[]): string {
     `  toggle:    FEATURE_CACHE=${config.featureCache} CACHE_IMPL=${config.cacheImpl} replicas=${config.replicas}`,
     `  objects:   ${manifests.objects.map(objectRef).join(', ')}`,
     '  steps:     check context, cluster and Secret, then',
-    ...steps.map((s) => `             ${s}`),
-    '  rollback:  FEATURE_CACHE=false make deploy-staging',
+    ...commands.map((c) => `             ${c}`),
+    `  rollback:  ${ROLLBACK}`,
     '',
   ].join('\n');
 }
