@@ -23,6 +23,8 @@ let admin: Awaited<ReturnType<typeof connectRedis>>;
 let proxy: TcpProxy;
 let server: Server;
 let deps: AppDeps;
+/** Breaker transitions and client errors as the service logs them, for failure messages. */
+const log: string[] = [];
 
 beforeAll(async () => {
   admin = await connectRedis();
@@ -46,14 +48,19 @@ async function serveThroughProxy(): Promise<string> {
     CACHE_IMPL: 'redis',
     REDIS_URL: proxy.url(),
     REDIS_KEY_PREFIX: prefix,
-    // Not the 50 ms default: on a loaded 2-core box (event-loop lag of 100-300 ms seen
-    // here) 50 ms opens the breaker before any fault; deadlines are tested in
+    // Not the 50 ms default: on this loaded 2-core box (load average 7-10 while the team's
+    // suites run) the test process stalls for 100-400 ms at times, and those stalls alone
+    // opened the breaker before and after the fault. Deadlines themselves are tested in
     // service/cache/redis-cache-faults.redis.test.ts.
-    REDIS_TIMEOUT_MS: '250',
+    REDIS_TIMEOUT_MS: '1000',
     SOURCE_LATENCY_SCALE: '0.05',
     ESTIMATOR_ENABLED: 'false',
   });
-  deps = buildDeps(config, silentLogger);
+  log.length = 0;
+  const t0 = performance.now();
+  const record = (msg: string, fields?: Record<string, unknown>) =>
+    log.push(`${Math.round(performance.now() - t0)} ms ${msg} ${JSON.stringify(fields ?? {})}`);
+  deps = buildDeps(config, { ...silentLogger, warn: record, error: record });
   server = createServer(createApp(deps));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -82,7 +89,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until(cond: () => Promise<boolean>, withinMs: number): Promise<void> {
   const end = Date.now() + withinMs;
   while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`condition not met within ${withinMs} ms`);
+    if (Date.now() > end) {
+      throw new Error(`condition not met within ${withinMs} ms; service log:\n${log.join('\n')}`);
+    }
     await sleep(20);
   }
 }
@@ -93,42 +102,49 @@ function expectNoFailedRequests(stats: LoadStats): void {
   expect(stats.ok + stats.clientErrors).toBe(stats.sent);
 }
 
+/** After the outage: the breaker closes (it probes by itself) and the same cache hits again. */
+async function expectRecovered(url: string): Promise<void> {
+  // Reconnect back-off (<= 1 s) + cool-down (1 s) + probe; generous: this box is often loaded.
+  await until(async () => (await circuitOpen()) === 0, 8_000);
+  const before = await hits();
+  for (let i = 0; i < 3; i++) expect((await fetch(`${url}/api/sheets/1`)).status).toBe(200);
+  expect(await hits()).toBeGreaterThan(before);
+}
+
 describe('HTTP under Redis faults (load generator, real Redis behind a TCP proxy)', () => {
   it('Redis cut for 2 s under load: zero failed requests, errors counted, breaker opens, cache resumes', async () => {
     const url = await serveThroughProxy();
-    const load = runLoad({ url, durationMs: 8_000, rate: 250, keys: 200, seed: 11 });
+    const load = runLoad({ url, durationMs: 6_000, rate: 250, keys: 200, seed: 11 });
     await sleep(1_500);
     expect(await hits()).toBeGreaterThan(0);
+    await until(async () => (await circuitOpen()) === 0, 5_000);
     proxy.cut();
     await until(async () => (await circuitOpen()) === 1, 1_500);
     await sleep(2_000);
     expect(await circuitOpen()).toBe(1);
     proxy.restore();
-    // Reconnect back-off (<= 1 s) + breaker cool-down (1 s), with a margin for a busy box.
-    await until(async () => (await circuitOpen()) === 0, 4_000);
-    const hitsAfterRestore = await hits();
     const stats = await load;
 
     expectNoFailedRequests(stats);
     expect(await errors('connection')).toBeGreaterThan(0);
     expect(await errors('circuit_open')).toBeGreaterThan(0);
-    expect(await hits()).toBeGreaterThan(hitsAfterRestore); // the same RedisCache serves again
+    await expectRecovered(url);
   });
 
   it('Redis black-holed under load: ops time out, zero failed requests, cache resumes', async () => {
     const url = await serveThroughProxy();
-    const load = runLoad({ url, durationMs: 7_000, rate: 250, keys: 200, seed: 12 });
+    const load = runLoad({ url, durationMs: 6_000, rate: 250, keys: 200, seed: 12 });
     await sleep(1_000);
+    // A stall of this busy box may have opened the breaker already; start from closed.
+    await until(async () => (await circuitOpen()) === 0, 5_000);
     proxy.blackhole();
-    await until(async () => (await circuitOpen()) === 1, 2_000);
+    await until(async () => (await circuitOpen()) === 1, 3_000);
     await sleep(1_000);
     proxy.restore();
-    await until(async () => (await circuitOpen()) === 0, 4_000);
-    const hitsAfterRestore = await hits();
     const stats = await load;
 
     expectNoFailedRequests(stats);
-    expect(await errors('timeout')).toBeGreaterThan(0);
-    expect(await hits()).toBeGreaterThan(hitsAfterRestore);
+    expect(await errors('timeout'), log.join('\n')).toBeGreaterThan(0);
+    await expectRecovered(url);
   });
 });
