@@ -42,6 +42,7 @@ describe('loadConfig', () => {
     REDIS_URL: 'http://localhost:6379',
     ESTIMATOR_SIZES_ENTRIES: '10,-1',
     SOURCE_LATENCY_SCALE: 'slow',
+    ESTIMATOR_MAX_BYTES_PER_PATTERN: '20000',
   };
   for (const [name, value] of Object.entries(bad)) {
     it(`rejects ${name}=${value}, naming the variable`, () => {

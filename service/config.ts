@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MIN_MAX_BYTES } from './estimator/shards.ts';
 
 const bool = (name: string) =>
   z
