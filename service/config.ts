@@ -89,7 +89,7 @@ const schema = z.object({
   ESTIMATOR_ENABLED: bool('ESTIMATOR_ENABLED').default('true'),
   ESTIMATOR_MAX_BYTES_PER_PATTERN: int(
     'ESTIMATOR_MAX_BYTES_PER_PATTERN',
-    16_384,
+    MIN_MAX_BYTES,
     64 * 1024 * 1024,
   ).default(String(1024 * 1024)),
   ESTIMATOR_SIZES_ENTRIES: intList('ESTIMATOR_SIZES_ENTRIES').optional(),
