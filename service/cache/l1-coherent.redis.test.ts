@@ -93,6 +93,23 @@ describe('two replicas with L1 over real Redis pub/sub', () => {
     await eventually(() => b.get('rows:1'), { ok: true, value: undefined }, 500);
   });
 
+  it('a tag invalidation names its keys: other replicas keep unrelated L1 entries', async () => {
+    const a = await replica();
+    const b = await replica();
+    await a.set('rows:7', 'r7', { ttlMs: 60_000, tags: ['sheet:7'] });
+    await a.set('user:1', 'u1', { ttlMs: 60_000 });
+    await eventually(async () => {
+      await b.get('rows:7');
+      await b.get('user:1');
+      return b.l1Stats.entries;
+    }, 2);
+    expect(await a.invalidateTag('sheet:7')).toEqual({ ok: true, value: 1 });
+    await eventually(() => b.get('rows:7'), { ok: true, value: undefined }, 500);
+    const hits = b.l1Stats.hits;
+    expect(await b.get('user:1')).toEqual({ ok: true, value: 'u1' });
+    expect(b.l1Stats.hits).toBe(hits + 1); // still served from b's L1
+  });
+
   it('a replica that loses its subscription drops L1, reads through, and refills once back', async () => {
     const proxy = await startTcpProxy(redisAddress(REDIS_URL));
     proxies.push(proxy);

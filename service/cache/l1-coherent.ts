@@ -109,10 +109,27 @@ export class L1CoherentCache implements Cache {
   }
 
   async invalidateTag(tag: string): Promise<Result<number>> {
-    this.#forget({ tags: [tag] });
-    const r = await this.#remote.invalidateTag(tag);
-    if (r.ok) await this.#bus.publish({ tags: [tag] });
-    return r;
+    const remote = this.#remote;
+    if (!hasTagKeys(remote)) {
+      this.#forget({ tags: [tag] }, true);
+      const r = await remote.invalidateTag(tag);
+      if (r.ok) await this.#bus.publish({ tags: [tag] });
+      return r;
+    }
+    this.#forget({ tags: [tag] }, false);
+    const r = await remote.invalidateTagKeys(tag);
+    if (!r.ok) {
+      this.#forget({ tags: [tag] }, true);
+      return r;
+    }
+    const { keys, removed } = r.value;
+    this.#forget({ keys }, false);
+    // Naming the keys lets other replicas keep unrelated read-filled entries; a huge tag
+    // falls back to "drop every entry whose tags you do not know".
+    await this.#bus.publish(
+      keys.length <= MAX_KEYS_PER_MESSAGE ? { keys, tags: [tag] } : { tags: [tag] },
+    );
+    return ok(removed);
   }
 
   async close(): Promise<void> {
@@ -120,19 +137,34 @@ export class L1CoherentCache implements Cache {
     await Promise.all([this.#bus.close(), this.#remote.close()]);
   }
 
-  /** A message from another replica. */
+  /** A message from another replica: named keys are exact; a tag alone is not. */
   #apply(msg: Invalidation): void {
-    this.#forget(msg);
+    this.#forget(msg, msg.keys === undefined || msg.keys.length === 0);
   }
 
-  #forget(msg: Invalidation): void {
+  /**
+   * Drops `msg.keys` and every entry stored with one of `msg.tags`. L1 does not know the
+   * tags of entries filled by reads, so unless the tag's keys are named (`dropUntagged`
+   * false) those are dropped too.
+   */
+  #forget(msg: Invalidation, dropUntagged = true): void {
     this.#epoch++;
     for (const key of msg.keys ?? []) this.#l1.delete(key);
     const tags = msg.tags ?? [];
     if (tags.length === 0) return;
-    // L1 does not know the tags of read fills: a tag invalidation must drop those too.
     for (const [key, entry] of this.#l1.entries()) {
-      if (entry.tags.length === 0 || entry.tags.some((t) => tags.includes(t))) this.#l1.delete(key);
+      const tagged = entry.tags.some((t) => tags.includes(t));
+      if (tagged || (dropUntagged && entry.tags.length === 0)) this.#l1.delete(key);
     }
   }
 }
+
+/** Above this many keys a tag invalidation message carries only the tag. */
+const MAX_KEYS_PER_MESSAGE = 1000;
+
+/** A remote that can say which keys a tag invalidation removed (RedisCache can). */
+interface TagKeysRemote extends Cache {
+  invalidateTagKeys(tag: string): Promise<Result<{ removed: number; keys: string[] }>>;
+}
+const hasTagKeys = (c: Cache): c is TagKeysRemote =>
+  typeof (c as Partial<TagKeysRemote>).invalidateTagKeys === 'function';

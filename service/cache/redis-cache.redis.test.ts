@@ -117,6 +117,21 @@ describe('RedisCache on real Redis', () => {
     expect(await admin.exists(`${prefix}t:atomic`)).toBe(0);
   });
 
+  it('invalidateTagKeys names the keys the tag held, without the prefix', async () => {
+    const cache = await open();
+    await cache.set('rows:3', 1, { ttlMs: 60_000, tags: ['sheet:3'] });
+    await cache.set('comments:3', 2, { ttlMs: 60_000, tags: ['sheet:3', 'other'] });
+    const r = await cache.invalidateTagKeys('sheet:3');
+    expect(r.ok && { ...r.value, keys: [...r.value.keys].sort() }).toEqual({
+      removed: 2,
+      keys: ['comments:3', 'rows:3'],
+    });
+    expect(await cache.invalidateTagKeys('sheet:3')).toEqual({
+      ok: true,
+      value: { removed: 0, keys: [] },
+    });
+  });
+
   it('declines a value over maxValueBytes (counted in UTF-8 bytes) and drops the old value', async () => {
     const cache = await open({ maxValueBytes: 100 });
     const fits = 'x'.repeat(98); // JSON adds the two quotes: exactly 100 bytes

@@ -247,9 +247,21 @@ export class RedisCache implements Cache {
   }
 
   invalidateTag(tag: string): Promise<Result<number>> {
+    return this.invalidateTagKeys(tag).then((r) => (r.ok ? ok(r.value.removed) : r));
+  }
+
+  /**
+   * `invalidateTag` that also names the keys the tag held (some may have expired already):
+   * an L1 publishes them so other replicas drop exactly those keys.
+   */
+  invalidateTagKeys(tag: string): Promise<Result<{ removed: number; keys: string[] }>> {
+    const strip = this.#valueKey('').length;
     return this.#call(
       () => this.#eval(INVALIDATE_TAG, [this.#tagKey(tag)], []),
-      (n) => ok(Number(n)),
+      (reply) => {
+        const [removed, ...members] = reply as [number, ...string[]];
+        return ok({ removed: Number(removed), keys: members.map((m) => m.slice(strip)) });
+      },
     );
   }
 

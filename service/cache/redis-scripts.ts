@@ -28,8 +28,9 @@ return 1
 
 /**
  * KEYS[1] tag set. Deletes every member and the set itself atomically (no reader sees
- * half a tag invalidated); returns how many member keys existed. DEL in chunks keeps
- * `unpack` under Lua's stack limit for large tags.
+ * half a tag invalidated). Returns `{removed, member...}`: how many member keys existed,
+ * then every member (an L1 uses them to drop exactly those keys on other replicas).
+ * DEL in chunks keeps `unpack` under Lua's stack limit for large tags.
  */
 export const INVALIDATE_TAG = script(`
 local members = redis.call('SMEMBERS', KEYS[1])
@@ -38,5 +39,6 @@ for i = 1, #members, 1000 do
   removed = removed + redis.call('DEL', unpack(members, i, math.min(i + 999, #members)))
 end
 redis.call('DEL', KEYS[1])
-return removed
+table.insert(members, 1, removed)
+return members
 `);
