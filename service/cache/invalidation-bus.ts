@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createClient } from 'redis';
+import { createResilientClient, type RedisClient } from './redis-client.ts';
 import { classifyRedisError } from './redis-errors.ts';
 import { fail, ok, type Result } from './result.ts';
 import { TimeoutQueue } from './with-timeout.ts';
@@ -50,49 +50,52 @@ export class RedisInvalidationBus implements InvalidationBus {
   /** This replica's id; its own messages are not delivered back to it. */
   readonly origin = randomUUID();
   readonly channel: string;
-  readonly #pub: ReturnType<typeof createClient>;
-  readonly #sub: ReturnType<typeof createClient>;
+  readonly #pub: RedisClient;
+  readonly #sub: RedisClient;
   readonly #timeouts: TimeoutQueue;
   readonly #handlers = new Set<(msg: Invalidation) => void>();
   readonly #coherenceListeners = new Set<(coherent: boolean) => void>();
   #subscribed = false;
+  #subscribing = false;
   #coherent = false;
   #closed: Promise<void> | undefined;
 
   constructor(opts: RedisInvalidationBusOptions) {
     this.channel = opts.channel;
     this.#timeouts = new TimeoutQueue(opts.timeoutMs ?? 50);
-    const maxDelay = opts.maxReconnectDelayMs ?? 1000;
-    const options = {
-      url: opts.url,
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: 1000,
-        reconnectStrategy: (retries: number) =>
-          Math.min(50 * 2 ** Math.min(retries, 10), maxDelay) + Math.floor(Math.random() * 50),
+    const options = { url: opts.url, maxReconnectDelayMs: opts.maxReconnectDelayMs };
+    this.#pub = createResilientClient({ ...options, onError: (err) => opts.onClientError?.(err) });
+    this.#sub = createResilientClient({
+      ...options,
+      onError: (err) => {
+        this.#setCoherent(false);
+        opts.onClientError?.(err);
       },
-    };
-    this.#pub = createClient(options);
-    this.#sub = createClient(options);
-    const onError = (err: Error) => {
-      this.#setCoherent(false);
-      opts.onClientError?.(err);
-    };
-    this.#pub.on('error', (err: Error) => opts.onClientError?.(err));
-    this.#sub.on('error', onError);
+    });
     this.#sub.on('end', () => this.#setCoherent(false));
     this.#sub.on('ready', () => {
       if (this.#subscribed) this.#setCoherent(true);
+      else this.#subscribe();
     });
-    this.#pub.connect().catch(() => {});
+  }
+
+  /**
+   * First subscription, retried on the next `ready` if it fails; after it succeeds
+   * node-redis re-subscribes by itself during every reconnect handshake.
+   */
+  #subscribe(): void {
+    if (this.#subscribing) return;
+    this.#subscribing = true;
     this.#sub
-      .connect()
-      .then(() => this.#sub.subscribe(this.channel, (raw) => this.#deliver(raw)))
+      .subscribe(this.channel, (raw) => this.#deliver(raw))
       .then(() => {
         this.#subscribed = true;
         if (this.#sub.isReady) this.#setCoherent(true);
       })
-      .catch(() => {});
+      .catch(() => {})
+      .finally(() => {
+        this.#subscribing = false;
+      });
   }
 
   get coherent(): boolean {

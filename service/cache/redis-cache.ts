@@ -1,4 +1,4 @@
-import { createClient, ErrorReply } from 'redis';
+import { ErrorReply } from 'redis';
 import type { Cache, SetOptions } from './cache.ts';
 import {
   type BreakerListener,
@@ -7,8 +7,11 @@ import {
   type CircuitBreakerOptions,
 } from './circuit-breaker.ts';
 import { type Clock, systemClock } from './clock.ts';
+import { GetBatcher } from './get-batcher.ts';
+import { closeClient, createResilientClient, type RedisClient } from './redis-client.ts';
 import { classifyRedisError, isAvailabilityError } from './redis-errors.ts';
 import { INVALIDATE_TAG, type LuaScript, SET_WITH_TAGS } from './redis-scripts.ts';
+import { exceedsBytes, jitteredTtl, parseReply, serialize } from './redis-values.ts';
 import { CacheError, fail, ok, type Result } from './result.ts';
 import { TimeoutQueue } from './with-timeout.ts';
 
@@ -66,13 +69,12 @@ export class RedisCache implements Cache {
   readonly impl = 'redis';
   readonly keyPrefix: string;
   readonly maxValueBytes: number;
-  readonly #client: ReturnType<typeof createClient>;
+  readonly #client: RedisClient;
   readonly #breaker: CircuitBreaker;
   readonly #timeouts: TimeoutQueue;
   readonly #jitter: number;
   readonly #random: () => number;
-  readonly #maxBatch: number;
-  #batch: { keys: string[]; waiters: ((r: Result<unknown>) => void)[] } | undefined;
+  readonly #batcher: GetBatcher | undefined;
   #lastClientError: string | undefined;
   #closed: Promise<void> | undefined;
 
@@ -83,7 +85,8 @@ export class RedisCache implements Cache {
     this.maxValueBytes = opts.maxValueBytes ?? 512 * 1024;
     this.#jitter = opts.ttlJitterRatio ?? 0.1;
     this.#random = opts.random ?? Math.random;
-    this.#maxBatch = opts.maxGetBatch ?? 512;
+    const maxBatch = opts.maxGetBatch ?? 512;
+    this.#batcher = maxBatch > 1 ? new GetBatcher(maxBatch, (keys) => this.#mget(keys)) : undefined;
     this.#breaker = new CircuitBreaker({ ...opts.breaker, clock });
     this.#timeouts = new TimeoutQueue(opts.timeoutMs ?? 50, clock);
     // Probe on our own when half-open: without traffic the circuit (and its gauge) would
@@ -97,22 +100,15 @@ export class RedisCache implements Cache {
         );
       });
     });
-    const maxDelay = opts.maxReconnectDelayMs ?? 1000;
-    this.#client = createClient({
+    this.#client = createResilientClient({
       url: opts.url,
-      disableOfflineQueue: true,
-      commandsQueueMaxLength: opts.maxQueuedCommands ?? 10_000,
-      socket: {
-        connectTimeout: opts.connectTimeoutMs ?? 1000,
-        // Never give up: an outage must end with the cache back, without a restart.
-        reconnectStrategy: (retries) =>
-          Math.min(50 * 2 ** Math.min(retries, 10), maxDelay) + Math.floor(Math.random() * 50),
+      connectTimeoutMs: opts.connectTimeoutMs,
+      maxReconnectDelayMs: opts.maxReconnectDelayMs,
+      maxQueuedCommands: opts.maxQueuedCommands,
+      onError: (err) => {
+        this.#lastClientError = err.message;
+        opts.onClientError?.(err);
       },
-    });
-    // Without an 'error' listener EventEmitter would throw and crash the process.
-    this.#client.on('error', (err: Error) => {
-      this.#lastClientError = err.message;
-      opts.onClientError?.(err);
     });
     // Load the scripts on every (re)connect, ahead of any EVALSHA on this connection, so a
     // burst of tagged writes does not turn into a burst of NOSCRIPT round trips.
@@ -121,9 +117,6 @@ export class RedisCache implements Cache {
         this.#client.sendCommand(['SCRIPT', 'LOAD', script.source]).catch(() => {});
       }
     });
-    // connect() retries until it succeeds or the client is destroyed; its outcome is
-    // observed through isReady, so an unreachable Redis at startup neither crashes nor blocks.
-    this.#client.connect().catch(() => {});
   }
 
   /** Current breaker state; `open`/`half_open` mean the cache is being bypassed. */
@@ -159,48 +152,13 @@ export class RedisCache implements Cache {
   }
 
   get<T = unknown>(key: string): Promise<Result<T | undefined>> {
-    if (this.#maxBatch <= 1)
-      return this.#call(() => this.#client.get(this.#valueKey(key)), parseReply<T>);
-    return new Promise<Result<T | undefined>>((resolve) => {
-      let batch = this.#batch;
-      if (batch === undefined) {
-        batch = this.#batch = { keys: [], waiters: [] };
-        queueMicrotask(this.#flushBatch);
-      }
-      batch.keys.push(this.#valueKey(key));
-      batch.waiters.push(resolve as (r: Result<unknown>) => void);
-      if (batch.keys.length >= this.#maxBatch) this.#flushBatch();
+    const vkey = this.#valueKey(key);
+    const batcher = this.#batcher;
+    if (batcher === undefined) return this.#call(() => this.#client.get(vkey), parseReply<T>);
+    return new Promise((resolve) => {
+      batcher.add(vkey, (r) => resolve(r.ok ? parseReply<T>(r.value) : r));
     });
   }
-
-  /**
-   * Sends the GETs collected during one event-loop turn as one MGET (one command, one
-   * deadline, one breaker decision for the batch). Under many concurrent requests this
-   * halves the client's per-key cost; a lone GET is sent as GET.
-   */
-  readonly #flushBatch = (): void => {
-    const batch = this.#batch;
-    if (batch === undefined) return;
-    this.#batch = undefined;
-    const { keys, waiters } = batch;
-    const first = keys[0];
-    const replies: Promise<Result<(string | null)[]>> =
-      keys.length === 1 && first !== undefined
-        ? this.#call(
-            () => this.#client.get(first),
-            (r) => ok([r]),
-          )
-        : this.#call(
-            () => this.#client.mGet(keys),
-            (r) => ok(r),
-          );
-    void replies.then((r) => {
-      for (let i = 0; i < waiters.length; i++) {
-        const waiter = waiters[i];
-        if (waiter !== undefined) waiter(r.ok ? parseReply(r.value[i] ?? null) : r);
-      }
-    });
-  };
 
   set<T = unknown>(key: string, value: T, opts: SetOptions): Promise<Result<boolean>> {
     if (!(opts.ttlMs > 0) || !Number.isFinite(opts.ttlMs)) {
@@ -208,19 +166,11 @@ export class RedisCache implements Cache {
         fail(new CacheError('internal', `ttlMs must be > 0, got ${opts.ttlMs}`)),
       );
     }
-    let json: string | undefined;
-    try {
-      json = JSON.stringify(value);
-    } catch (err) {
-      return Promise.resolve(fail(CacheError.from(err, 'serialization')));
-    }
-    if (json === undefined) {
-      return Promise.resolve(
-        fail(new CacheError('serialization', 'value is not JSON-serialisable')),
-      );
-    }
+    const serialized = serialize(value);
+    if (!serialized.ok) return Promise.resolve(serialized);
+    const json = serialized.value;
     const vkey = this.#valueKey(key);
-    if (this.#tooLarge(json)) {
+    if (exceedsBytes(json, this.maxValueBytes)) {
       // Drop the previous value too: keeping it would serve data the caller just replaced.
       const tooLarge = fail<boolean>(
         new CacheError('value_too_large', `value of ${key} exceeds ${this.maxValueBytes} bytes`),
@@ -230,7 +180,7 @@ export class RedisCache implements Cache {
         () => tooLarge,
       ).then(() => tooLarge);
     }
-    const ttl = String(Math.max(1, Math.round(opts.ttlMs * (1 + this.#jitter * this.#random()))));
+    const ttl = String(jitteredTtl(opts.ttlMs, this.#jitter, this.#random));
     const tags = opts.tags ?? [];
     if (tags.length === 0) {
       return this.#call(() => this.#client.sendCommand(['SET', vkey, json, 'PX', ttl]), stored);
@@ -272,14 +222,26 @@ export class RedisCache implements Cache {
 
   async #shutdown(): Promise<void> {
     this.#breaker.dispose();
-    if (!this.#client.isOpen) return;
-    if (this.#client.isReady) {
-      // Let in-flight replies arrive, but never hang a shutdown on a stalled server.
-      const grace = new Promise<void>((r) => setTimeout(r, 500).unref());
-      await Promise.race([this.#client.close().catch(() => {}), grace]);
-    }
-    if (this.#client.isOpen) this.#client.destroy();
+    await closeClient(this.#client);
     this.#timeouts.dispose();
+  }
+
+  /**
+   * One batch of gets: one deadline and one breaker decision for all of them; a lone key
+   * goes as GET, several as MGET.
+   */
+  #mget(keys: string[]): Promise<Result<(string | null)[]>> {
+    const first = keys[0];
+    if (keys.length === 1 && first !== undefined) {
+      return this.#call(
+        () => this.#client.get(first),
+        (r) => ok([r]),
+      );
+    }
+    return this.#call(
+      () => this.#client.mGet(keys),
+      (r) => ok(r),
+    );
   }
 
   /**
@@ -331,13 +293,6 @@ export class RedisCache implements Cache {
     }
   }
 
-  #tooLarge(json: string): boolean {
-    // UTF-8 needs >= 1 byte per UTF-16 unit and <= 3, so byteLength is rarely needed.
-    if (json.length > this.maxValueBytes) return true;
-    if (json.length * 3 <= this.maxValueBytes) return false;
-    return Buffer.byteLength(json, 'utf8') > this.maxValueBytes;
-  }
-
   #valueKey(key: string): string {
     return `${this.keyPrefix}v:${key}`;
   }
@@ -347,16 +302,5 @@ export class RedisCache implements Cache {
   }
 }
 
-const MISS: Result<undefined> = Object.freeze(ok(undefined));
 const STORED: Result<boolean> = Object.freeze(ok(true));
 const stored = (): Result<boolean> => STORED;
-
-/** A GET reply as a Result: nil is a miss; unparsable JSON is a `serialization` error. */
-function parseReply<T>(reply: string | null): Result<T | undefined> {
-  if (reply === null) return MISS;
-  try {
-    return ok(JSON.parse(reply) as T);
-  } catch (err) {
-    return fail(CacheError.from(err, 'serialization'));
-  }
-}
