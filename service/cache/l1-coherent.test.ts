@@ -145,10 +145,16 @@ describe('L1CoherentCache (in-memory bus and remote)', () => {
     expect(b.cache.l1Stats.entries).toBe(1);
   });
 
-  it('does not publish when the remote write failed', async () => {
-    const { a } = replicas();
+  it('publishes even when the remote write failed, so no replica keeps the old value', async () => {
+    const { a, b } = replicas();
+    await a.cache.set('x', 'old', { ttlMs: 60_000 });
+    await b.cache.get('x');
+    await b.cache.get('x');
+    expect(b.cache.l1Stats.hits).toBe(1);
+    const published = a.bus.published;
     const r = await a.cache.set('x', { n: 10n }, { ttlMs: 1000 });
     expect(r.ok).toBe(false);
-    expect(a.bus.published).toBe(0);
+    expect(a.bus.published).toBe(published + 1);
+    expect(b.cache.l1Stats.entries).toBe(0);
   });
 });

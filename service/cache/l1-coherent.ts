@@ -25,8 +25,8 @@ interface Entry {
 
 /**
  * An in-process L1 in front of a shared remote cache, kept coherent across replicas:
- * every set/del/invalidateTag is published on the bus after the remote write succeeded,
- * and each replica drops the named keys/tags from its L1.
+ * every set/del/invalidateTag is published on the bus after the remote write (whatever
+ * its outcome), and each replica drops the named keys/tags from its L1.
  *
  * Coherence rules: L1 is used only while the bus is coherent (subscribed) and is cleared
  * whenever that is lost. A fill from a remote read is kept only if no invalidation
@@ -88,8 +88,10 @@ export class L1CoherentCache implements Cache {
     this.#forget({ keys: [key] });
     const epoch = this.#epoch;
     const r = await this.#remote.set(key, value, opts);
-    if (!r.ok || !r.value) return r;
+    // Published whatever the outcome: a failed or timed-out write may still have changed
+    // (or, over the size limit, deleted) the value; dropping an L1 entry is always safe.
     await this.#bus.publish({ keys: [key] });
+    if (!r.ok || !r.value) return r;
     if (epoch === this.#epoch && this.#bus.coherent) {
       const json = JSON.stringify(value);
       this.#l1.set(
@@ -104,7 +106,7 @@ export class L1CoherentCache implements Cache {
   async del(key: string): Promise<Result<boolean>> {
     this.#forget({ keys: [key] });
     const r = await this.#remote.del(key);
-    if (r.ok) await this.#bus.publish({ keys: [key] });
+    await this.#bus.publish({ keys: [key] });
     return r;
   }
 
@@ -113,13 +115,15 @@ export class L1CoherentCache implements Cache {
     if (!hasTagKeys(remote)) {
       this.#forget({ tags: [tag] }, true);
       const r = await remote.invalidateTag(tag);
-      if (r.ok) await this.#bus.publish({ tags: [tag] });
+      await this.#bus.publish({ tags: [tag] });
       return r;
     }
     this.#forget({ tags: [tag] }, false);
     const r = await remote.invalidateTagKeys(tag);
     if (!r.ok) {
+      // Which keys it held is unknown: everyone drops what might carry the tag.
       this.#forget({ tags: [tag] }, true);
+      await this.#bus.publish({ tags: [tag] });
       return r;
     }
     const { keys, removed } = r.value;
