@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_DEPS := node_modules/.package-lock.json
 
-.PHONY: help setup dev test typecheck lint unit redis-test load bench
+.PHONY: help setup dev test typecheck lint load bench
 
 help: ## list targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
