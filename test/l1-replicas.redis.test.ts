@@ -20,6 +20,7 @@ afterEach(async () => {
   await Promise.all(closers.splice(0).map((c) => c()));
 });
 afterAll(async () => {
+  if (!admin) return; // connectRedis failed in beforeAll, with a message saying why
   await deletePrefix(admin, prefix);
   admin.destroy();
 });

@@ -35,6 +35,7 @@ afterEach(async () => {
   await proxy?.close();
 });
 afterAll(async () => {
+  if (!admin) return; // connectRedis failed in beforeAll, with a message saying why
   await deletePrefix(admin, prefix);
   admin.destroy();
 });

@@ -56,6 +56,7 @@ afterEach(async () => {
   await Promise.all(proxies.splice(0).map((p) => p.close()));
 });
 afterAll(async () => {
+  if (!admin) return; // connectRedis failed in beforeAll, with a message saying why
   await deletePrefix(admin, prefix);
   admin.destroy();
 });

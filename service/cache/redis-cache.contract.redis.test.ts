@@ -11,6 +11,7 @@ beforeAll(async () => {
   admin = await connectRedis();
 });
 afterAll(async () => {
+  if (!admin) return; // connectRedis failed in beforeAll, with a message saying why
   await deletePrefix(admin, prefix);
   admin.destroy();
 });

@@ -38,6 +38,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(caches.map((c) => c.close()));
+  if (!admin) return; // connectRedis failed in beforeAll, with a message saying why
   await deletePrefix(admin, prefix);
   admin.destroy();
 });
