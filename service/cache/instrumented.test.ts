@@ -2,6 +2,7 @@ import { Registry } from 'prom-client';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { METRICS } from '../metrics/names.ts';
 import { createMetrics, type Metrics } from '../metrics/registry.ts';
+import { counters, knownSequence, storingExpectation } from '../testing/known-sequence.ts';
 import { samples } from '../testing/metrics-reader.ts';
 import type { Cache } from './cache.ts';
 import { InstrumentedCache } from './instrumented.ts';
@@ -10,41 +11,6 @@ import { MemoryCache } from './memory-cache.ts';
 import { NullCache } from './null-cache.ts';
 import { CacheError, fail } from './result.ts';
 import { CacheStats } from './stats.ts';
-
-/** A known sequence: 2 sets, 3 gets of set keys, 2 gets of absent keys, 1 del, 1 invalidation. */
-async function knownSequence(c: Cache) {
-  await c.set('user:1', { id: 1 }, { ttlMs: 60_000, tags: ['sheet:1'] });
-  await c.set('sheet:1', { id: 1 }, { ttlMs: 60_000, tags: ['sheet:1'] });
-  await c.get('user:1');
-  await c.get('user:1');
-  await c.get('sheet:1');
-  await c.get('user:2');
-  await c.get('sheet:2:rows:1');
-  await c.del('user:1');
-  await c.invalidateTag('sheet:1');
-}
-
-/** All non-zero series of the cache counters, as `name{labels} value` lines, sorted. */
-async function counters(m: Metrics): Promise<string[]> {
-  const out: string[] = [];
-  for (const def of [
-    METRICS.cacheHits,
-    METRICS.cacheMisses,
-    METRICS.cacheSets,
-    METRICS.cacheDels,
-    METRICS.cacheErrors,
-    METRICS.cacheInvalidations,
-  ]) {
-    for (const s of (await samples(m.registry, def.name)).filter((x) => x.value !== 0)) {
-      const labels = Object.entries(s.labels)
-        .sort()
-        .map(([k, v]) => `${k}=${v}`)
-        .join(',');
-      out.push(`${def.name}{${labels}} ${s.value}`);
-    }
-  }
-  return out.sort();
-}
 
 describe('InstrumentedCache metric exactness', () => {
   let metrics: Metrics;
@@ -68,16 +34,7 @@ describe('InstrumentedCache metric exactness', () => {
 
   it('MemoryCache: gets of set keys hit', async () => {
     await knownSequence(new InstrumentedCache(new MemoryCache(), deps));
-    expect(await counters(metrics)).toEqual([
-      'cache_del_total{impl=memory,key_pattern=user} 1',
-      'cache_hits_total{impl=memory,key_pattern=sheet} 1',
-      'cache_hits_total{impl=memory,key_pattern=user} 2',
-      'cache_invalidate_total{impl=memory,tag=sheet} 1',
-      'cache_miss_total{impl=memory,key_pattern=sheet} 1',
-      'cache_miss_total{impl=memory,key_pattern=user} 1',
-      'cache_set_total{impl=memory,key_pattern=sheet} 1',
-      'cache_set_total{impl=memory,key_pattern=user} 1',
-    ]);
+    expect(await counters(metrics)).toEqual(storingExpectation('memory'));
     expect(deps.stats.snapshot().find((p) => p.pattern === 'user')).toMatchObject({
       hits: 2,
       misses: 1,
