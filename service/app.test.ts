@@ -190,3 +190,18 @@ describe('A/B split', () => {
     expect(variants).toEqual(new Set(['control', 'treatment']));
   });
 });
+
+describe('FEATURE_CACHE at run time', () => {
+  it('candidate counting follows CacheRegistry.setEnabled without rebuilding the app', async () => {
+    const { app, metrics, cache } = buildTestApp({ enabled: false });
+    await request(app).get('/api/users/1').expect(200);
+    cache.setEnabled(true);
+    await request(app).get('/api/users/1').expect(200);
+    expect(
+      await seriesValue(metrics.registry, METRICS.candidateRequests.name, {
+        route: '/api/users/:id',
+        method: 'GET',
+      }),
+    ).toBe(1);
+  });
+});

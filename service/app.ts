@@ -62,7 +62,6 @@ export function createApp(deps: AppDeps): Express {
       ttlMs: deps.ttlMs ?? 300_000,
       writes: { generation: 0 },
       abControlPercent: deps.abControlPercent ?? 0,
-      featureEnabled: deps.cache.isEnabled,
     }),
   );
 

@@ -9,8 +9,6 @@ export interface ExampleApiDeps extends ReadThroughDeps {
   readonly source: MetaSheetSource;
   /** Percent of stable keys in the A/B control group (bypass the cache). 0 = no split. */
   readonly abControlPercent: number;
-  /** FEATURE_CACHE: when off, candidate requests are not counted. */
-  readonly featureEnabled: boolean;
 }
 
 type Loader = (s: MetaSheetSource, id: number, ms: number) => Promise<unknown>;
@@ -61,7 +59,7 @@ async function read(d: ExampleApiDeps, r: ApiRoute, req: Request, res: Response)
   if (id === undefined) return;
   countCandidate(d, req, r.route);
   const owner = r.route.startsWith('/api/users') ? 'user' : 'sheet';
-  const variant = d.featureEnabled ? abVariant(stableKey(req, id), d.abControlPercent) : 'off';
+  const variant = d.cache.isEnabled ? abVariant(stableKey(req, id), d.abControlPercent) : 'off';
   res.locals.variant = variant;
   const loader = LOADERS[r.route];
   if (!loader) throw new Error(`no loader for ${r.route}`);
@@ -81,7 +79,8 @@ async function read(d: ExampleApiDeps, r: ApiRoute, req: Request, res: Response)
 
 function countCandidate(d: ExampleApiDeps, req: Request, route: string): void {
   const r = API_ROUTES.find((x) => x.route === route && x.method === req.method);
-  if (d.featureEnabled && r?.candidate)
+  // FEATURE_CACHE (read per request: it can change at run time) gates every cache metric.
+  if (d.cache.isEnabled && r?.candidate)
     d.metrics.candidateRequests.inc({ route, method: req.method });
 }
 
