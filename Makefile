@@ -44,13 +44,16 @@ phase2-report: $(NODE_DEPS) ## Phase 2 candidate report (Markdown + JSON): make 
 
 .PHONY: dashboards alerts grafana-push
 
-dashboards: $(NODE_DEPS) ## write dashboards/generated/*.json from dashboards/*.ts
+# The k8s YAML embeds dashboards and rules: regenerate it too, so it is never left stale.
+dashboards: $(NODE_DEPS) ## write dashboards/generated/*.json from dashboards/*.ts (and k8s/generated)
 	npx tsx dashboards/emit.ts
+	npx tsx k8s/main.ts
 
 alerts: $(NODE_DEPS) ## write alerts/generated/rules.yaml (+ promtool tests) from alerts/*.ts, then promtool check/test them
 	npx tsx alerts/emit.ts
 	promtool check rules alerts/generated/rules.yaml
 	promtool test rules alerts/generated/rules.test.yaml
+	npx tsx k8s/main.ts
 
 # GRAFANA_TOKEN reaches the script through the environment, never on a command line.
 grafana-push: $(NODE_DEPS) ## upsert the dashboards into a Grafana folder: make grafana-push GRAFANA_URL=… GRAFANA_TOKEN=… [GRAFANA_FOLDER=…]
