@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PATTERN_SHAPE } from './cache/key-pattern.ts';
 import { MIN_MAX_BYTES } from './estimator/shards.ts';
 
 const bool = (name: string) =>
@@ -17,30 +18,23 @@ const int = (name: string, min: number, max: number) =>
     .transform(Number)
     .refine((n) => n >= min && n <= max, `${name} must be an integer from ${min} to ${max}`);
 
-const PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
+/** A comma-separated list, items trimmed, empty items dropped. */
+const commaList = () =>
+  z.string().transform((v) =>
+    v
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  );
+
 const patternList = (name: string) =>
-  z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((p) => p.trim())
-        .filter(Boolean),
-    )
-    .refine(
-      (ps) => ps.every((p) => PATTERN.test(p)),
-      `${name} must be a comma-separated list of key patterns like sheet,user`,
-    );
+  commaList().refine(
+    (ps) => ps.every((p) => PATTERN_SHAPE.test(p)),
+    `${name} must be a comma-separated list of key patterns like sheet,user`,
+  );
 
 const intList = (name: string) =>
-  z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((p) => p.trim())
-        .filter(Boolean),
-    )
+  commaList()
     .refine(
       (ps) => ps.length > 0 && ps.every((p) => /^\d+$/.test(p) && Number(p) > 0),
       `${name} must be a comma-separated list of positive integers`,

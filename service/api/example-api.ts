@@ -39,7 +39,6 @@ export function exampleApi(d: ExampleApiDeps): Router {
       res.status(400).json({ error: 'body must be JSON {"title": string of 1 to 200 characters}' });
       return;
     }
-    countCandidate(d, req, '/api/sheets/:id');
     d.writes.generation++;
     const route = API_ROUTES.find((x) => x.method === 'PUT');
     const sheet = await d.source.updateSheet(id, title, route?.baseLatencyMs ?? 0);
@@ -57,7 +56,7 @@ export function exampleApi(d: ExampleApiDeps): Router {
 async function read(d: ExampleApiDeps, r: ApiRoute, req: Request, res: Response): Promise<void> {
   const id = parseId(req, res);
   if (id === undefined) return;
-  countCandidate(d, req, r.route);
+  countCandidate(d, r);
   const owner = r.route.startsWith('/api/users') ? 'user' : 'sheet';
   const variant = d.cache.isEnabled ? abVariant(stableKey(req, id), d.abControlPercent) : 'off';
   res.locals.variant = variant;
@@ -77,11 +76,10 @@ async function read(d: ExampleApiDeps, r: ApiRoute, req: Request, res: Response)
   res.json(value);
 }
 
-function countCandidate(d: ExampleApiDeps, req: Request, route: string): void {
-  const r = API_ROUTES.find((x) => x.route === route && x.method === req.method);
+function countCandidate(d: ExampleApiDeps, r: ApiRoute): void {
   // FEATURE_CACHE (read per request: it can change at run time) gates every cache metric.
-  if (d.cache.isEnabled && r?.candidate)
-    d.metrics.candidateRequests.inc({ route, method: req.method });
+  if (d.cache.isEnabled && r.candidate)
+    d.metrics.candidateRequests.inc({ route: r.route, method: r.method });
 }
 
 /** A/B key: the caller's user id when given (x-user-id), else the resource id. */

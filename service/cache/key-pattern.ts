@@ -1,7 +1,7 @@
 import { OTHER_PATTERN } from '../metrics/names.ts';
 
 /** A pattern is the key's first `:`-separated segment: a short lowercase identifier. */
-const PATTERN_SHAPE = /^[a-z][a-z0-9_-]{0,31}$/;
+export const PATTERN_SHAPE = /^[a-z][a-z0-9_-]{0,31}$/;
 
 /** Options of `KeyPatternExtractor`. */
 export interface KeyPatternOptions {
