@@ -28,6 +28,8 @@ export default defineConfig({
         test: {
           name: 'redis',
           include: ['**/*.redis.test.ts'],
+          // A local Redis Cluster and Sentinel group, shared by the files that need them.
+          globalSetup: ['test/helpers/topologies.global.ts'],
           exclude: ['**/node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -7,26 +7,39 @@ import {
   type CircuitBreakerOptions,
 } from './circuit-breaker.ts';
 import { type Clock, systemClock } from './clock.ts';
+import { clusterTagKeys, slotHashTag } from './cluster-tags.ts';
 import { GetBatcher } from './get-batcher.ts';
-import { closeClient, createResilientClient, type RedisClient } from './redis-client.ts';
-import { classifyRedisError, isAvailabilityError } from './redis-errors.ts';
-import { INVALIDATE_TAG, type LuaScript, SET_WITH_TAGS } from './redis-scripts.ts';
+import { classifyRedisError, isAvailabilityError, isTryAgain } from './redis-errors.ts';
+import {
+  INVALIDATE_TAG,
+  type LuaScript,
+  REGISTER_TAG_SLOT,
+  SET_WITH_TAGS,
+} from './redis-scripts.ts';
+import { type RedisTopology, StandaloneTopology } from './redis-topology.ts';
 import { exceedsBytes, jitteredTtl, parseReply, serialize } from './redis-values.ts';
 import { CacheError, fail, ok, type Result } from './result.ts';
 import { TimeoutQueue } from './with-timeout.ts';
 
 export interface RedisCacheOptions {
-  /** e.g. `redis://127.0.0.1:6379` (validated by `service/config.ts`). */
-  readonly url: string;
+  /** e.g. `redis://127.0.0.1:6379` (validated by `service/config.ts`); ignored with `topology`. */
+  readonly url?: string;
+  /**
+   * Cluster or Sentinel (see `redis-connect.ts`); the cache owns it and closes it.
+   * @default a StandaloneTopology on `url`
+   */
+  readonly topology?: RedisTopology;
   /** Namespace of every key, one per environment, e.g. `metasheet:staging:`. Non-empty. */
   readonly keyPrefix: string;
+  /** Overrides a password in `url` (standalone; a topology brings its own). */
+  readonly password?: string;
   /** Deadline of each operation; past it the op resolves with error `timeout`. @default 50 */
   readonly timeoutMs?: number;
   /** Largest serialised value (UTF-8 bytes) that is stored. @default 524288 (512 KiB) */
   readonly maxValueBytes?: number;
   /** TTLs are stretched by a random 0..ratio so keys written together expire apart. @default 0.1 */
   readonly ttlJitterRatio?: number;
-  /** @default { failureThreshold: 5, cooldownMs: 1000 } */
+  /** One breaker per node (Cluster: per master). @default { failureThreshold: 5, cooldownMs: 1000 } */
   readonly breaker?: Omit<CircuitBreakerOptions, 'clock'>;
   /** TCP connect timeout. @default 1000 */
   readonly connectTimeoutMs?: number;
@@ -35,13 +48,15 @@ export interface RedisCacheOptions {
   /** Commands queued in the client (written + awaiting reply) before ops fail fast. @default 10000 */
   readonly maxQueuedCommands?: number;
   /**
-   * Most GETs sent as one MGET. Concurrent gets within one event-loop turn are batched;
-   * 1 sends every get on its own. Needs a single Redis (not Cluster: keys may span slots).
+   * Most GETs sent as one MGET. Concurrent gets within one event-loop turn are batched
+   * (Cluster: one MGET per slot, MGET cannot span slots); 1 sends every get on its own.
    * @default 512
    */
   readonly maxGetBatch?: number;
   /** Called with every client error (they are also returned as Results); e.g. a rate-limited log. */
   readonly onClientError?: (err: Error) => void;
+  /** Called with every failed op and the node it was for (e.g. a per-shard error counter). */
+  readonly onNodeError?: (node: string, error: CacheError) => void;
   /** @default systemClock */
   readonly clock?: Clock;
   /** @default Math.random */
@@ -57,24 +72,32 @@ export interface RedisCacheStatus {
 }
 
 /**
- * The Redis implementation of `Cache` on node-redis v5 (one auto-pipelining connection).
+ * The Redis implementation of `Cache` on node-redis v5: one Redis, a Sentinel group or a
+ * Cluster, behind a `RedisTopology` (auto-pipelining connections either way).
  *
  * Every op resolves to a Result within `timeoutMs`: it never throws and never waits for
  * a reconnect (the offline queue is disabled, so ops fail fast with `connection` while
- * the client reconnects in the background). A circuit breaker stops touching Redis after
- * repeated `timeout`/`connection` failures and lets a probe through after a cool-down.
- * Keys are `<prefix>v:<key>`, tag sets `<prefix>t:<tag>`.
+ * the client reconnects in the background). A circuit breaker per node stops touching
+ * that node after repeated `timeout`/`connection` failures and lets a probe through after
+ * a cool-down; in a Cluster one bad shard does not bypass the healthy ones.
+ * Keys are `<prefix>v:<key>`; tag sets `<prefix>t:<tag>` (Cluster: per slot, see
+ * `cluster-tags.ts`).
  */
 export class RedisCache implements Cache {
   readonly impl = 'redis';
   readonly keyPrefix: string;
   readonly maxValueBytes: number;
-  readonly #client: RedisClient;
-  readonly #breaker: CircuitBreaker;
+  readonly topology: RedisTopology;
+  readonly #breakerOptions: CircuitBreakerOptions;
+  readonly #breakers = new Map<string, CircuitBreaker>();
+  readonly #breakerListeners = new Set<BreakerListener>();
+  #aggregateState: BreakerState = 'closed';
   readonly #timeouts: TimeoutQueue;
   readonly #jitter: number;
   readonly #random: () => number;
-  readonly #batcher: GetBatcher | undefined;
+  readonly #maxBatch: number;
+  readonly #batchers = new Map<number, GetBatcher>();
+  readonly #onNodeError: ((node: string, error: CacheError) => void) | undefined;
   #lastClientError: string | undefined;
   #closed: Promise<void> | undefined;
 
@@ -85,55 +108,60 @@ export class RedisCache implements Cache {
     this.maxValueBytes = opts.maxValueBytes ?? 512 * 1024;
     this.#jitter = opts.ttlJitterRatio ?? 0.1;
     this.#random = opts.random ?? Math.random;
-    const maxBatch = opts.maxGetBatch ?? 512;
-    this.#batcher = maxBatch > 1 ? new GetBatcher(maxBatch, (keys) => this.#mget(keys)) : undefined;
-    this.#breaker = new CircuitBreaker({ ...opts.breaker, clock });
+    this.#maxBatch = opts.maxGetBatch ?? 512;
+    this.#onNodeError = opts.onNodeError;
+    this.#breakerOptions = { ...opts.breaker, clock };
     this.#timeouts = new TimeoutQueue(opts.timeoutMs ?? 50, clock);
-    // Probe on our own when half-open: without traffic the circuit (and its gauge) would
-    // otherwise stay half-open until the next request.
-    this.#breaker.onStateChange((state) => {
-      if (state !== 'half_open') return;
-      queueMicrotask(() => {
-        void this.#call(
-          () => this.#client.ping(),
-          () => STORED,
-        );
+    const onError = (err: Error) => {
+      this.#lastClientError = err.message;
+      opts.onClientError?.(err);
+    };
+    if (opts.topology) {
+      this.topology = opts.topology;
+    } else {
+      if (opts.url === undefined) throw new RangeError('RedisCache needs url or topology');
+      this.topology = new StandaloneTopology(opts.url, {
+        ...(opts.password === undefined ? {} : { password: opts.password }),
+        connectTimeoutMs: opts.connectTimeoutMs,
+        maxReconnectDelayMs: opts.maxReconnectDelayMs,
+        maxQueuedCommands: opts.maxQueuedCommands,
+        onError,
       });
-    });
-    this.#client = createResilientClient({
-      url: opts.url,
-      connectTimeoutMs: opts.connectTimeoutMs,
-      maxReconnectDelayMs: opts.maxReconnectDelayMs,
-      maxQueuedCommands: opts.maxQueuedCommands,
-      onError: (err) => {
-        this.#lastClientError = err.message;
-        opts.onClientError?.(err);
-      },
-    });
+    }
+    if (!this.topology.multiKeyAnySlot && /[{}]/.test(this.keyPrefix)) {
+      // A brace in the prefix would become every key's hash tag: one slot for everything.
+      throw new RangeError('keyPrefix must not contain { or } in Cluster mode');
+    }
     // Load the scripts on every (re)connect, ahead of any EVALSHA on this connection, so a
     // burst of tagged writes does not turn into a burst of NOSCRIPT round trips.
-    this.#client.on('ready', () => {
-      for (const script of [SET_WITH_TAGS, INVALIDATE_TAG]) {
-        this.#client.sendCommand(['SCRIPT', 'LOAD', script.source]).catch(() => {});
+    this.topology.onReady((send) => {
+      for (const script of [SET_WITH_TAGS, INVALIDATE_TAG, REGISTER_TAG_SLOT]) {
+        send(['SCRIPT', 'LOAD', script.source]).catch(() => {});
       }
     });
   }
 
-  /** Current breaker state; `open`/`half_open` mean the cache is being bypassed. */
+  /**
+   * The worst breaker state over all nodes (`open` if any is open); `open`/`half_open`
+   * mean the cache is being bypassed for some keys.
+   */
   get breakerState(): BreakerState {
-    return this.#breaker.state;
+    return this.#aggregateState;
   }
 
-  /** Subscribes to breaker transitions (e.g. to set `cache_circuit_open{impl}`); returns unsubscribe. */
+  /** Subscribes to transitions of `breakerState` (e.g. `cache_circuit_open{impl}`); returns unsubscribe. */
   onBreakerStateChange(listener: BreakerListener): () => void {
-    return this.#breaker.onStateChange(listener);
+    this.#breakerListeners.add(listener);
+    return () => this.#breakerListeners.delete(listener);
   }
 
   get status(): RedisCacheStatus {
+    let failures = 0;
+    for (const b of this.#breakers.values()) failures = Math.max(failures, b.consecutiveFailures);
     return {
-      connected: this.#client.isReady,
-      breaker: this.#breaker.state,
-      consecutiveFailures: this.#breaker.consecutiveFailures,
+      connected: this.topology.anyReady,
+      breaker: this.#aggregateState,
+      consecutiveFailures: failures,
       lastClientError: this.#lastClientError,
     };
   }
@@ -141,7 +169,7 @@ export class RedisCache implements Cache {
   /** Resolves `ok(true)` once connected, or a `connection` error after `withinMs` (for start-up checks). */
   async ready(withinMs = 2000): Promise<Result<true>> {
     const deadline = Date.now() + withinMs;
-    while (!this.#client.isReady) {
+    while (!this.topology.anyReady) {
       if (this.#closed || Date.now() >= deadline) {
         const why = this.#lastClientError ?? 'not connected';
         return fail(new CacheError('connection', `Redis not ready after ${withinMs} ms: ${why}`));
@@ -153,8 +181,10 @@ export class RedisCache implements Cache {
 
   get<T = unknown>(key: string): Promise<Result<T | undefined>> {
     const vkey = this.#valueKey(key);
-    const batcher = this.#batcher;
-    if (batcher === undefined) return this.#call(() => this.#client.get(vkey), parseReply<T>);
+    if (this.#maxBatch <= 1) {
+      return this.#call(this.topology.nodeOf(vkey), () => this.topology.get(vkey), parseReply<T>);
+    }
+    const batcher = this.#batcherFor(this.topology.slotOf(vkey));
     return new Promise((resolve) => {
       batcher.add(vkey, (r) => resolve(r.ok ? parseReply<T>(r.value) : r));
     });
@@ -170,28 +200,65 @@ export class RedisCache implements Cache {
     if (!serialized.ok) return Promise.resolve(serialized);
     const json = serialized.value;
     const vkey = this.#valueKey(key);
+    const node = this.topology.nodeOf(vkey);
     if (exceedsBytes(json, this.maxValueBytes)) {
       // Drop the previous value too: keeping it would serve data the caller just replaced.
       const tooLarge = fail<boolean>(
         new CacheError('value_too_large', `value of ${key} exceeds ${this.maxValueBytes} bytes`),
       );
       return this.#call(
-        () => this.#client.del(vkey),
+        node,
+        () => this.topology.del(vkey),
         () => tooLarge,
       ).then(() => tooLarge);
     }
     const ttl = String(jitteredTtl(opts.ttlMs, this.#jitter, this.#random));
     const tags = opts.tags ?? [];
     if (tags.length === 0) {
-      return this.#call(() => this.#client.sendCommand(['SET', vkey, json, 'PX', ttl]), stored);
+      return this.#call(
+        node,
+        () => this.topology.send(vkey, ['SET', vkey, json, 'PX', ttl]),
+        stored,
+      );
     }
-    const keys = [vkey, ...tags.map((t) => this.#tagKey(t))];
-    return this.#call(() => this.#eval(SET_WITH_TAGS, keys, [json, ttl]), stored);
+    if (this.topology.multiKeyAnySlot) {
+      const keys = [vkey, ...tags.map((t) => this.#tagKey(t))];
+      return this.#call(node, () => this.#eval(SET_WITH_TAGS, keys, [json, ttl]), stored);
+    }
+    return this.#setTaggedInCluster(vkey, node, json, ttl, tags);
+  }
+
+  /** Registry first (so a concurrent invalidateTag finds the slot), then value + per-slot sets. */
+  async #setTaggedInCluster(
+    vkey: string,
+    node: string,
+    json: string,
+    ttl: string,
+    tags: readonly string[],
+  ): Promise<Result<boolean>> {
+    const slot = this.topology.slotOf(vkey);
+    const hashTag = slotHashTag(slot);
+    const registered = await Promise.all(
+      tags.map((tag) => {
+        const reg = clusterTagKeys.registry(this.keyPrefix, tag);
+        return this.#call(
+          this.topology.nodeOf(reg),
+          () => this.#eval(REGISTER_TAG_SLOT, [reg], [hashTag, ttl]),
+          stored,
+        );
+      }),
+    );
+    const failed = registered.find((r) => !r.ok);
+    if (failed) return failed;
+    const keys = [vkey, ...tags.map((t) => clusterTagKeys.perSlot(this.keyPrefix, slot, t))];
+    return this.#call(node, () => this.#eval(SET_WITH_TAGS, keys, [json, ttl]), stored);
   }
 
   del(key: string): Promise<Result<boolean>> {
+    const vkey = this.#valueKey(key);
     return this.#call(
-      () => this.#client.del(this.#valueKey(key)),
+      this.topology.nodeOf(vkey),
+      () => this.topology.del(vkey),
       (n) => ok(n > 0),
     );
   }
@@ -205,14 +272,44 @@ export class RedisCache implements Cache {
    * an L1 publishes them so other replicas drop exactly those keys.
    */
   invalidateTagKeys(tag: string): Promise<Result<{ removed: number; keys: string[] }>> {
+    if (!this.topology.multiKeyAnySlot) return this.#invalidateInCluster(tag);
+    return this.#invalidateTagSet(this.#tagKey(tag));
+  }
+
+  #invalidateTagSet(setKey: string): Promise<Result<{ removed: number; keys: string[] }>> {
     const strip = this.#valueKey('').length;
     return this.#call(
-      () => this.#eval(INVALIDATE_TAG, [this.#tagKey(tag)], []),
+      this.topology.nodeOf(setKey),
+      () => this.#eval(INVALIDATE_TAG, [setKey], []),
       (reply) => {
         const [removed, ...members] = reply as [number, ...string[]];
         return ok({ removed: Number(removed), keys: members.map((m) => m.slice(strip)) });
       },
     );
+  }
+
+  /** Every slot the registry lists, emptied atomically slot by slot (see `cluster-tags.ts`). */
+  async #invalidateInCluster(tag: string): Promise<Result<{ removed: number; keys: string[] }>> {
+    const reg = clusterTagKeys.registry(this.keyPrefix, tag);
+    const slots = await this.#call(
+      this.topology.nodeOf(reg),
+      () => this.topology.send(reg, ['SMEMBERS', reg]),
+      (r) => ok(r as string[]),
+    );
+    if (!slots.ok) return slots;
+    const parts = await Promise.all(
+      slots.value.map((h) =>
+        this.#invalidateTagSet(clusterTagKeys.perSlotFromHashTag(this.keyPrefix, h, tag)),
+      ),
+    );
+    let removed = 0;
+    const keys: string[] = [];
+    for (const p of parts) {
+      if (!p.ok) return p;
+      removed += p.value.removed;
+      keys.push(...p.value.keys);
+    }
+    return ok({ removed, keys });
   }
 
   close(): Promise<void> {
@@ -221,62 +318,137 @@ export class RedisCache implements Cache {
   }
 
   async #shutdown(): Promise<void> {
-    this.#breaker.dispose();
-    await closeClient(this.#client);
+    for (const b of this.#breakers.values()) b.dispose();
+    await this.topology.close();
     this.#timeouts.dispose();
   }
 
+  #batcherFor(slot: number): GetBatcher {
+    let b = this.#batchers.get(slot);
+    if (b === undefined) {
+      b = new GetBatcher(this.#maxBatch, (keys) => this.#mget(keys));
+      this.#batchers.set(slot, b);
+    }
+    return b;
+  }
+
   /**
-   * One batch of gets: one deadline and one breaker decision for all of them; a lone key
-   * goes as GET, several as MGET.
+   * One batch of gets (one slot in a Cluster): one deadline and one breaker decision for
+   * all of them; a lone key goes as GET, several as MGET. During a slot migration an MGET
+   * whose keys are split between the two nodes gets TRYAGAIN: it is retried as single
+   * GETs (each follows its own ASK redirection) instead of failing.
    */
   #mget(keys: string[]): Promise<Result<(string | null)[]>> {
     const first = keys[0];
-    if (keys.length === 1 && first !== undefined) {
+    if (first === undefined) return Promise.resolve(ok([]));
+    const node = this.topology.nodeOf(first);
+    if (keys.length === 1) {
       return this.#call(
-        () => this.#client.get(first),
+        node,
+        () => this.topology.get(first),
         (r) => ok([r]),
       );
     }
     return this.#call(
-      () => this.#client.mGet(keys),
+      node,
+      () =>
+        this.topology.mGet(keys).catch((err: unknown) => {
+          if (!isTryAgain(err)) throw err;
+          return Promise.all(keys.map((k) => this.topology.get(k)));
+        }),
       (r) => ok(r),
     );
   }
 
   /**
-   * Breaker gate + readiness check + deadline + error mapping, shared by every op. `map`
-   * turns the reply into the op's Result in the same continuation (one promise hop: this
-   * path runs ~10^5 times per second under load).
+   * Breaker gate + readiness check + deadline + error mapping, shared by every op, for the
+   * node the op goes to. `map` turns the reply into the op's Result in the same
+   * continuation (one promise hop: this path runs ~10^5 times per second under load).
    */
-  #call<R, V>(send: () => Promise<R>, map: (reply: R) => Result<V>): Promise<Result<V>> {
+  #call<R, V>(
+    node: string,
+    send: () => Promise<R>,
+    map: (reply: R) => Result<V>,
+  ): Promise<Result<V>> {
     if (this.#closed) return Promise.resolve(fail(new CacheError('connection', 'cache closed')));
-    if (!this.#breaker.tryAcquire()) {
+    const breaker = this.#breakerFor(node);
+    if (!breaker.tryAcquire()) {
       return Promise.resolve(fail(new CacheError('circuit_open', 'Redis circuit open')));
     }
-    if (!this.#client.isReady)
-      return Promise.resolve(this.#failed(new Error('Redis not connected')));
+    if (!this.topology.isReady(node)) {
+      return Promise.resolve(this.#failed(node, breaker, new Error('Redis not connected')));
+    }
     let pending: Promise<R>;
     try {
       pending = send();
     } catch (err) {
-      return Promise.resolve(this.#failed(err));
+      return Promise.resolve(this.#failed(node, breaker, err));
     }
     return this.#timeouts.run(pending).then(
       (reply) => {
-        this.#breaker.success();
+        breaker.success();
         return map(reply);
       },
-      (err: unknown) => this.#failed(err),
+      (err: unknown) => this.#failed(node, breaker, err),
     );
   }
 
-  #failed<R>(err: unknown): Result<R> {
+  #failed<R>(node: string, breaker: CircuitBreaker, err: unknown): Result<R> {
     const error = classifyRedisError(err);
     // A server error reply still proves Redis is reachable.
-    if (isAvailabilityError(error)) this.#breaker.failure();
-    else this.#breaker.success();
+    if (isAvailabilityError(error)) breaker.failure();
+    else breaker.success();
+    this.#onNodeError?.(node, error);
     return fail(error);
+  }
+
+  /**
+   * The breaker of one node (`''` = slots without a master share one). Nodes come and go
+   * with failovers; closed breakers of nodes that left are dropped past 64 entries.
+   */
+  #breakerFor(node: string): CircuitBreaker {
+    let b = this.#breakers.get(node);
+    if (b !== undefined) return b;
+    if (this.#breakers.size >= 64) {
+      for (const [n, old] of this.#breakers) {
+        if (old.state === 'closed' && !this.topology.isReady(n)) {
+          old.dispose();
+          this.#breakers.delete(n);
+        }
+      }
+    }
+    const breaker = new CircuitBreaker(this.#breakerOptions);
+    b = breaker;
+    this.#breakers.set(node, breaker);
+    breaker.onStateChange((state) => {
+      this.#updateAggregate();
+      // Probe on our own when half-open: without traffic the circuit (and its gauge) would
+      // otherwise stay half-open until the next request.
+      if (state !== 'half_open') return;
+      queueMicrotask(() => {
+        void this.#call(
+          node,
+          () => this.topology.ping(node),
+          () => STORED,
+        );
+      });
+    });
+    return breaker;
+  }
+
+  #updateAggregate(): void {
+    let next: BreakerState = 'closed';
+    for (const b of this.#breakers.values()) {
+      if (b.state === 'open') {
+        next = 'open';
+        break;
+      }
+      if (b.state === 'half_open') next = 'half_open';
+    }
+    const previous = this.#aggregateState;
+    if (next === previous) return;
+    this.#aggregateState = next;
+    for (const l of this.#breakerListeners) l(next, previous);
   }
 
   async #eval(
@@ -285,11 +457,12 @@ export class RedisCache implements Cache {
     args: readonly string[],
   ): Promise<unknown> {
     const tail = [String(keys.length), ...keys, ...args];
+    const first = keys[0];
     try {
-      return await this.#client.sendCommand(['EVALSHA', script.sha1, ...tail]);
+      return await this.topology.send(first, ['EVALSHA', script.sha1, ...tail]);
     } catch (err) {
       if (!(err instanceof ErrorReply) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return this.#client.sendCommand(['EVAL', script.source, ...tail]);
+      return this.topology.send(first, ['EVAL', script.source, ...tail]);
     }
   }
 

@@ -5,6 +5,8 @@ export type RedisClient = ReturnType<typeof createClient>;
 
 export interface ResilientClientOptions {
   readonly url: string;
+  /** Overrides a password in `url` (e.g. REDIS_PASSWORD from a Secret). */
+  readonly password?: string;
   /** TCP connect timeout. @default 1000 */
   readonly connectTimeoutMs?: number;
   /** Cap of the reconnect back-off (50 ms doubling, plus up to 50 ms jitter). @default 1000 */
@@ -23,16 +25,15 @@ export interface ResilientClientOptions {
  * Watch `isReady` (or the `ready` event) to know when it is usable.
  */
 export function createResilientClient(opts: ResilientClientOptions): RedisClient {
-  const maxDelay = opts.maxReconnectDelayMs ?? 1000;
   const client = createClient({
     url: opts.url,
+    ...(opts.password === undefined ? {} : { password: opts.password }),
     disableOfflineQueue: true,
     commandsQueueMaxLength: opts.maxQueuedCommands ?? 10_000,
     socket: {
       connectTimeout: opts.connectTimeoutMs ?? 1000,
       // Never give up: an outage must end with the cache back, without a restart.
-      reconnectStrategy: (retries: number) =>
-        Math.min(50 * 2 ** Math.min(retries, 10), maxDelay) + Math.floor(Math.random() * 50),
+      reconnectStrategy: reconnectBackoff(opts.maxReconnectDelayMs ?? 1000),
     },
   });
   // Without an 'error' listener EventEmitter would throw and crash the process.
@@ -41,6 +42,12 @@ export function createResilientClient(opts: ResilientClientOptions): RedisClient
   client.connect().catch(() => {});
   return client;
 }
+
+/** 50 ms doubling up to `maxDelayMs`, plus up to 50 ms jitter; never gives up. */
+export const reconnectBackoff =
+  (maxDelayMs: number) =>
+  (retries: number): number =>
+    Math.min(50 * 2 ** Math.min(retries, 10), maxDelayMs) + Math.floor(Math.random() * 50);
 
 /** Closes gracefully (in-flight replies arrive) but never waits more than `graceMs`. */
 export async function closeClient(client: RedisClient, graceMs = 500): Promise<void> {

@@ -20,3 +20,7 @@ export function classifyRedisError(err: unknown): CacheError {
 /** Errors that say "Redis is not reachable in time" and so count towards the breaker. */
 export const isAvailabilityError = (e: CacheError): boolean =>
   e.type === 'timeout' || e.type === 'connection';
+
+/** Cluster: a multi-key command hit a slot whose keys are split by a migration. */
+export const isTryAgain = (err: unknown): boolean =>
+  err instanceof ErrorReply && err.message.startsWith('TRYAGAIN');

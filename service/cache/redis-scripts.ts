@@ -42,3 +42,14 @@ redis.call('DEL', KEYS[1])
 table.insert(members, 1, removed)
 return members
 `);
+
+/**
+ * Cluster mode. KEYS[1] a tag's slot registry; ARGV[1] a slot's hash tag, ARGV[2] TTL ms.
+ * Records that the tag has members in that slot; lives as long as its longest-lived member.
+ */
+export const REGISTER_TAG_SLOT = script(`
+local ttl = tonumber(ARGV[2])
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+return 1
+`);

@@ -1,0 +1,62 @@
+import type { TestProject } from 'vitest/node';
+import {
+  type LocalCluster,
+  type LocalSentinel,
+  startCluster,
+  startSentinel,
+} from './redis-servers.ts';
+
+/**
+ * Global setup of the `redis` vitest project: one local Redis Cluster (3 masters +
+ * 3 replicas on 7000-7005) and one Sentinel group (master 7010, replica 7011, sentinels
+ * 26400-26402), started once and shared by every test file that needs them (the files of
+ * that project run one at a time). Everything is stopped at the end; a test that kills a
+ * node leaves a smaller but valid topology behind.
+ */
+export const CLUSTER_PORTS = [7000, 7001, 7002, 7003, 7004, 7005] as const;
+export const SENTINEL_DATA_PORTS = [7010, 7011] as const;
+export const SENTINEL_PORTS = [26400, 26401, 26402] as const;
+
+export interface Topologies {
+  readonly clusterSeeds: string[];
+  /** port → pid of every cluster node, so a test can crash one (SIGKILL). */
+  readonly clusterPids: Record<number, number>;
+  readonly sentinelName: string;
+  readonly sentinels: string[];
+  readonly sentinelDataPids: Record<number, number>;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    topologies: Topologies;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  let cluster: LocalCluster | undefined;
+  let sentinel: LocalSentinel | undefined;
+  try {
+    [cluster, sentinel] = await Promise.all([
+      startCluster(CLUSTER_PORTS),
+      startSentinel(SENTINEL_DATA_PORTS, SENTINEL_PORTS),
+    ]);
+  } catch (err) {
+    await cluster?.stop();
+    await sentinel?.stop();
+    throw err;
+  }
+  const pids = (ps: { port: number; child: { pid?: number | undefined } }[]) =>
+    Object.fromEntries(ps.map((n) => [n.port, n.child.pid ?? 0]));
+  project.provide('topologies', {
+    clusterSeeds: cluster.seeds,
+    clusterPids: pids(cluster.nodes),
+    sentinelName: sentinel.name,
+    sentinels: sentinel.sentinels,
+    sentinelDataPids: pids(sentinel.servers),
+  });
+  const c = cluster;
+  const s = sentinel;
+  return async () => {
+    await Promise.all([c.stop(), s.stop()]);
+  };
+}
