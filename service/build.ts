@@ -1,13 +1,13 @@
 import { Registry } from 'prom-client';
 import { API_KEY_PATTERNS } from './api/routes-table.ts';
 import type { AppDeps } from './app.ts';
+import { buildRedisCache } from './build-redis.ts';
 import type { Cache } from './cache/cache.ts';
 import { RedisInvalidationBus } from './cache/invalidation-bus.ts';
 import { KeyPatternExtractor } from './cache/key-pattern.ts';
 import { L1CoherentCache } from './cache/l1-coherent.ts';
 import { MemoryCache } from './cache/memory-cache.ts';
 import { NullCache } from './cache/null-cache.ts';
-import { RedisCache } from './cache/redis-cache.ts';
 import { CacheRegistry } from './cache/registry.ts';
 import { CacheStats } from './cache/stats.ts';
 import type { Config } from './config.ts';
@@ -31,21 +31,7 @@ export function buildCache(config: Config, metrics: Metrics, logger: Logger): Ca
         maxBytes: config.MEMORY_CACHE_MAX_BYTES,
       });
     case 'redis': {
-      let lastLogged = 0;
-      const redis = new RedisCache({
-        url: config.REDIS_URL,
-        keyPrefix: config.REDIS_KEY_PREFIX,
-        timeoutMs: config.REDIS_TIMEOUT_MS,
-        maxValueBytes: config.REDIS_MAX_VALUE_BYTES,
-        onClientError: (err) => {
-          // Reconnect loops emit an error per attempt: log at most one per 10 s.
-          if (Date.now() - lastLogged < 10_000) return;
-          lastLogged = Date.now();
-          logger.warn('redis client error (requests fall back to the source)', {
-            err: err.message,
-          });
-        },
-      });
+      const redis = buildRedisCache(config, metrics, logger);
       metrics.circuitOpen.set({ impl: 'redis' }, 0);
       redis.onBreakerStateChange((state) => {
         metrics.circuitOpen.set({ impl: 'redis' }, state === 'closed' ? 0 : 1);
@@ -55,6 +41,7 @@ export function buildCache(config: Config, metrics: Metrics, logger: Logger): Ca
       // L1 in front of Redis; replicas drop each other's writes from it via pub/sub.
       const bus = new RedisInvalidationBus({
         url: config.REDIS_URL,
+        ...(config.REDIS_PASSWORD === undefined ? {} : { password: config.REDIS_PASSWORD }),
         channel: `${config.REDIS_KEY_PREFIX}l1-invalidation`,
         timeoutMs: config.REDIS_TIMEOUT_MS,
       });

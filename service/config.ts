@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PATTERN_SHAPE } from './cache/key-pattern.ts';
 import { MIN_MAX_BYTES } from './estimator/shards.ts';
+import { redactValue, redisTopologyProblems, redisTopologySchema } from './redis-config.ts';
 
 const bool = (name: string) =>
   z
@@ -71,6 +72,7 @@ const schema = z.object({
     .trim()
     .refine((v) => /^rediss?:\/\/[^\s/]+/.test(v), 'REDIS_URL must be a redis:// or rediss:// URL')
     .default('redis://127.0.0.1:6379'),
+  ...redisTopologySchema,
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[\w:.-]{0,64}$/, 'REDIS_KEY_PREFIX must be at most 64 characters of [A-Za-z0-9_:.-]')
@@ -126,10 +128,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map(
-        (i) => `${i.message} (got ${JSON.stringify(input[String(i.path[0])])})`,
+        (i) => `${i.message} (got ${redactValue(String(i.path[0]), input[String(i.path[0])])})`,
       ),
     );
   }
   const c = parsed.data;
+  const problems = redisTopologyProblems(c, input.REDIS_URL !== undefined);
+  if (problems.length > 0) throw new ConfigError(problems);
   return { ...c, REDIS_KEY_PREFIX: c.REDIS_KEY_PREFIX ?? `metasheet:${c.NODE_ENV}:` };
 }

@@ -22,6 +22,8 @@ export interface InvalidationBus {
 
 export interface RedisInvalidationBusOptions {
   readonly url: string;
+  /** Overrides a password in `url` (REDIS_PASSWORD). */
+  readonly password?: string;
   /** Pub/sub channel shared by every replica of one environment, e.g. `metasheet:staging:l1`. */
   readonly channel: string;
   /** Deadline of a publish. @default 50 */
@@ -63,7 +65,11 @@ export class RedisInvalidationBus implements InvalidationBus {
   constructor(opts: RedisInvalidationBusOptions) {
     this.channel = opts.channel;
     this.#timeouts = new TimeoutQueue(opts.timeoutMs ?? 50);
-    const options = { url: opts.url, maxReconnectDelayMs: opts.maxReconnectDelayMs };
+    const options = {
+      url: opts.url,
+      maxReconnectDelayMs: opts.maxReconnectDelayMs,
+      ...(opts.password === undefined ? {} : { password: opts.password }),
+    };
     this.#pub = createResilientClient({ ...options, onError: (err) => opts.onClientError?.(err) });
     this.#sub = createResilientClient({
       ...options,

@@ -114,6 +114,9 @@ export class SentinelTopology implements RedisTopology {
   send(_key: string | undefined, args: string[]): Promise<unknown> {
     return this.#up(this.sentinel.sendCommand(false, args));
   }
+  shardOf(): string {
+    return '0';
+  }
   ping(): Promise<unknown> {
     return this.#up(this.sentinel.sendCommand(false, ['PING']));
   }

@@ -52,6 +52,8 @@ export interface RedisTopology {
   del(key: string): Promise<number>;
   /** Any command, routed by `key` (its first key); a random node when undefined. */
   send(key: string | undefined, args: string[]): Promise<unknown>;
+  /** A bounded label for `node` (Cluster: master rank by lowest slot; else `0`). */
+  shardOf(node: string): string;
   /** PING on `node` (the breaker's half-open probe). */
   ping(node: string): Promise<unknown>;
   /** Called whenever a connection becomes ready (e.g. to load Lua scripts). */
@@ -93,6 +95,9 @@ export class StandaloneTopology implements RedisTopology {
   }
   send(_key: string | undefined, args: string[]): Promise<unknown> {
     return this.client.sendCommand(args);
+  }
+  shardOf(): string {
+    return '0';
   }
   ping(): Promise<unknown> {
     return this.client.ping();

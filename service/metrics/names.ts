@@ -106,7 +106,26 @@ export const METRICS = {
     help: '1 for key patterns served by the real cache (rollout whitelist), else absent.',
     labels: ['key_pattern'],
   },
+  // Redis topology (CACHE_IMPL=redis: standalone, Sentinel or Cluster).
+  redisNodes: {
+    name: 'cache_redis_nodes',
+    help: 'Redis nodes the client sees, by role (master, replica).',
+    labels: ['role'],
+  },
+  redisSlotsWithoutMaster: {
+    name: 'cache_redis_slots_without_master',
+    help: 'Hash slots (16384 in Cluster mode, 1 otherwise) with no connected writable master.',
+    labels: [],
+  },
+  redisNodeErrors: {
+    name: 'cache_redis_node_errors_total',
+    help: 'Failed Redis operations by shard (Cluster: master rank by lowest slot; else "0").',
+    labels: ['shard', 'error_type'],
+  },
 } as const;
+
+/** `role` values of `cache_redis_nodes`. */
+export const REDIS_ROLES = ['master', 'replica'] as const;
 
 export type MetricKey = keyof typeof METRICS;
 export type MetricName = (typeof METRICS)[MetricKey]['name'];

@@ -29,6 +29,18 @@ export interface Metrics {
   readonly abRequests: CellCounter<LabelsOf<'abRequests'>>;
   readonly circuitOpen: Gauge<LabelsOf<'circuitOpen'>>;
   readonly patternEnabled: Gauge<LabelsOf<'patternEnabled'>>;
+  readonly redisNodes: Gauge<LabelsOf<'redisNodes'>>;
+  readonly redisSlotsWithoutMaster: Gauge;
+  readonly redisNodeErrors: CellCounter<LabelsOf<'redisNodeErrors'>>;
+  /** Read at scrape time into `redisNodes` and `redisSlotsWithoutMaster` (set by the Redis cache). */
+  readonly redisTopology: { view: (() => RedisTopologyCounts) | undefined };
+}
+
+/** What the topology gauges show (structurally `TopologyView` of the Redis layer). */
+export interface RedisTopologyCounts {
+  readonly masters: number;
+  readonly replicas: number;
+  readonly slotsWithoutMaster: number;
 }
 
 /** Options of `createMetrics`. */
@@ -47,8 +59,31 @@ export function createMetrics(registry: Registry, opts: CreateMetricsOptions = {
     new CellCounter<LabelsOf<K>>({ ...spec(k), registry });
   const gauge = <K extends keyof typeof METRICS>(k: K) =>
     new Gauge<LabelsOf<K>>({ ...spec(k), ...reg });
+  const redisTopology: Metrics['redisTopology'] = { view: undefined };
+  const redisNodes = new Gauge<LabelsOf<'redisNodes'>>({
+    ...spec('redisNodes'),
+    ...reg,
+    collect() {
+      const v = redisTopology.view?.();
+      if (!v) return;
+      this.set({ role: 'master' }, v.masters);
+      this.set({ role: 'replica' }, v.replicas);
+    },
+  });
+  const redisSlotsWithoutMaster = new Gauge({
+    ...spec('redisSlotsWithoutMaster'),
+    ...reg,
+    collect() {
+      const v = redisTopology.view?.();
+      if (v) this.set(v.slotsWithoutMaster);
+    },
+  });
   return {
     registry,
+    redisNodes,
+    redisSlotsWithoutMaster,
+    redisNodeErrors: cells('redisNodeErrors'),
+    redisTopology,
     cacheHits: cells('cacheHits'),
     cacheMisses: cells('cacheMisses'),
     cacheSets: cells('cacheSets'),

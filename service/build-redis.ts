@@ -1,0 +1,56 @@
+import { RedisCache } from './cache/redis-cache.ts';
+import { connectTopology } from './cache/redis-connect.ts';
+import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics/registry.ts';
+import { redisTarget } from './redis-config.ts';
+
+/**
+ * The RedisCache for the configured deployment (REDIS_URL, REDIS_CLUSTER_NODES or
+ * REDIS_SENTINELS + REDIS_SENTINEL_NAME), with REDIS_PASSWORD applied to every node.
+ * Its topology feeds `cache_redis_nodes{role}` and `cache_redis_slots_without_master` at
+ * scrape time; failed ops count in `cache_redis_node_errors_total{shard,error_type}`.
+ * Client errors are logged at most once per 10 s, and never carry a password (node-redis
+ * error messages name host:port, not credentials).
+ */
+export function buildRedisCache(config: Config, metrics: Metrics, logger: Logger): RedisCache {
+  let lastLogged = 0;
+  const onError = (err: Error) => {
+    // Reconnect loops emit an error per attempt: log at most one per 10 s.
+    if (Date.now() - lastLogged < 10_000) return;
+    lastLogged = Date.now();
+    logger.warn('redis client error (requests fall back to the source)', { err: err.message });
+  };
+  const target = redisTarget(config);
+  const topology = connectTopology(target, {
+    ...(config.REDIS_PASSWORD === undefined ? {} : { password: config.REDIS_PASSWORD }),
+    onError,
+  });
+  metrics.redisTopology.view = () => topology.view();
+  logger.info('redis topology', {
+    mode: target.mode,
+    // Addresses only: a URL's credentials are stripped, REDIS_PASSWORD is never logged.
+    nodes:
+      target.mode === 'standalone'
+        ? [hostPort(target.url)]
+        : target.mode === 'cluster'
+          ? target.seeds.map(hostPort)
+          : target.sentinels.map((s) => `${s.host}:${s.port}`),
+  });
+  return new RedisCache({
+    topology,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    timeoutMs: config.REDIS_TIMEOUT_MS,
+    maxValueBytes: config.REDIS_MAX_VALUE_BYTES,
+    onNodeError: (node, error) =>
+      metrics.redisNodeErrors.inc({ shard: topology.shardOf(node), error_type: error.type }),
+  });
+}
+
+function hostPort(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '<unparsable url>';
+  }
+}
