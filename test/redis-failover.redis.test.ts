@@ -167,6 +167,11 @@ describe('failover under load (loadgen >= 200 req/s, CACHE_IMPL=redis)', () => {
         0,
       );
 
+      // Per-node breakers: while one master is dead, the other two shards keep hitting.
+      const during = probe.ratio(promotedAt, promotedAt - killedAt - 500);
+      log.push(`cluster: hit ratio while the master was dead ${during.toFixed(3)}`);
+      expect(during, 'hit ratio while one of three masters is dead').toBeGreaterThan(0.3 * pre);
+
       // 2. A live slot migration: 1000 slots between the two other masters, under load.
       const masters = (await clusterNodes(await livePort())).filter(
         (n) => n.master && n.slots > 0 && !n.failed,

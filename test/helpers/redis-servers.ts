@@ -157,6 +157,10 @@ export async function startCluster(
     `nodes-${port}.conf`,
     '--cluster-node-timeout',
     String(nodeTimeoutMs),
+    // As recommended for a cache: the slots of healthy masters keep serving while one
+    // master is down (the default, yes, makes every node refuse with CLUSTERDOWN).
+    '--cluster-require-full-coverage',
+    'no',
     // A replica whose master died a while ago may still take over (a loaded box).
     '--cluster-replica-validity-factor',
     '0',
