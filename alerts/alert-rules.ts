@@ -106,6 +106,13 @@ export function buildAlertGroup(): RuleGroup {
         summary: 'The cache circuit breaker is open.',
         description: `The circuit breaker of cache {{ $labels.impl }} on {{ $labels.instance }} of ${dep} has bypassed the cache for ${C.circuitOpen.for}; every request goes to the source.`,
       }),
+      alert('RedisSlotsWithoutMaster', {
+        expr: `${maxBy(perInstance, sel(NAMES.redisSlotsWithoutMaster, s))} > 0`,
+        for: C.redisSlotsWithoutMaster.for,
+        severity: 'critical',
+        summary: 'Redis has hash slots without a writable master.',
+        description: `{{ $labels.instance }} of ${dep} has seen {{ $value }} hash slots without a reachable writable master for ${C.redisSlotsWithoutMaster.for}; keys in them bypass the cache (failover not done, or a shard lost with no replica).`,
+      }),
     ],
   };
 }

@@ -143,6 +143,15 @@ export const ALERT_CASES: readonly AlertCase[] = [
     labels: { ...inst, impl: 'redis' },
     description: `The circuit breaker of cache redis on ${inst.instance} of staging/${C.job} has bypassed the cache for 5m; every request goes to the source.`,
   },
+  {
+    alert: 'RedisSlotsWithoutMaster',
+    bad: [s(NAMES.redisSlotsWithoutMaster, inst, '0x3 5461x60')],
+    // A failover that completes within `for` stays silent.
+    good: [s(NAMES.redisSlotsWithoutMaster, inst, '0x3 5461x2 0x60')],
+    pendingFromMin: 4,
+    labels: { ...inst },
+    description: `${inst.instance} of staging/${C.job} has seen 5461 hash slots without a reachable writable master for 5m; keys in them bypass the cache (failover not done, or a shard lost with no replica).`,
+  },
 ];
 
 /** A check of a recorded series at one time (promtool `promql_expr_test`). */

@@ -39,6 +39,9 @@ export function cacheRolloutDashboard(): dashboard.DashboardBuilder {
     .withPanel(circuitOpenStat())
     .withPanel(enabledHitRatioTimeseries())
     .withPanel(errorRatioTimeseries())
+    .withRow(new dashboard.RowBuilder('Redis topology'))
+    .withPanel(redisTopologyTimeseries())
+    .withPanel(redisShardErrorsTimeseries())
     .withRow(new dashboard.RowBuilder('A/B split'))
     .withPanel(abRequestsTimeseries())
     .withPanel(variantLatencyTimeseries());
@@ -103,6 +106,44 @@ function errorRatioTimeseries(): timeseries.PanelBuilder {
       ),
     )
     .unit('percentunit')
+    .min(0);
+}
+
+function redisTopologyTimeseries(): timeseries.PanelBuilder {
+  return defaultTimeseries(
+    'Redis nodes and slots without a master',
+    'Masters and replicas the Redis client sees (Cluster: from its slot map; Sentinel: from the sentinels), and hash slots with no reachable writable master (alert MetasheetCacheRedisSlotsWithoutMaster).',
+  )
+    .withTarget(
+      promQuery(
+        maxBy(['instance', 'role'], sel(NAMES.redisNodes, INSTANCE_MATCHERS)),
+        '{{role}}s {{instance}}',
+      ),
+    )
+    .withTarget(
+      promQuery(
+        maxBy(['instance'], sel(NAMES.redisSlotsWithoutMaster, INSTANCE_MATCHERS)),
+        'slots without master {{instance}}',
+      ),
+    )
+    .min(0);
+}
+
+function redisShardErrorsTimeseries(): timeseries.PanelBuilder {
+  return defaultTimeseries(
+    'Redis errors/s by shard',
+    'Failed Redis operations by shard (Cluster: master rank by lowest slot) and error type: one bad shard shows alone.',
+  )
+    .withTarget(
+      promQuery(
+        sumBy(
+          ['shard', 'error_type'],
+          rate(sel(NAMES.redisNodeErrors, INSTANCE_MATCHERS), '$__rate_interval'),
+        ),
+        'shard {{shard}} {{error_type}}',
+      ),
+    )
+    .unit('ops')
     .min(0);
 }
 

@@ -52,6 +52,9 @@ export const NAMES = {
   abRequests: METRICS.abRequests.name,
   circuitOpen: METRICS.circuitOpen.name,
   patternEnabled: METRICS.patternEnabled.name,
+  redisNodes: METRICS.redisNodes.name,
+  redisSlotsWithoutMaster: METRICS.redisSlotsWithoutMaster.name,
+  redisNodeErrors: METRICS.redisNodeErrors.name,
 } as const;
 
 /** `metric{m1, m2}`; empty matchers are dropped. */
