@@ -15,6 +15,9 @@ export const SYNTH_ENV_VARS = [
   'IMAGE_REPOSITORY',
   'IMAGE_TAG',
   'REPLICAS',
+  'REDIS_CLUSTER_NODES',
+  'REDIS_SENTINELS',
+  'REDIS_SENTINEL_NAME',
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -34,6 +37,18 @@ export function stagingInputFromEnv(env: Env): StagingConfigInput {
   if (namespace !== undefined) input.namespace = namespace;
   const replicas = set(env.REPLICAS);
   if (replicas !== undefined) input.replicas = /^\d+$/.test(replicas) ? Number(replicas) : replicas;
+  const list = (v: string | undefined) =>
+    set(v)
+      ?.split(',')
+      .map((x) => x.trim());
+  const clusterNodes = list(env.REDIS_CLUSTER_NODES);
+  const sentinels = list(env.REDIS_SENTINELS);
+  // Both set: passed on as given, so the schema rejects the mix by field name.
+  if (clusterNodes && sentinels) input.redis = { mode: 'cluster', clusterNodes, sentinels };
+  else if (clusterNodes) input.redis = { mode: 'cluster', clusterNodes };
+  else if (sentinels || set(env.REDIS_SENTINEL_NAME)) {
+    input.redis = { mode: 'sentinel', sentinels, sentinelName: set(env.REDIS_SENTINEL_NAME) };
+  }
   // kubeContext is deliberately not read from KUBE_CONTEXT: that variable names the context the
   // caller *wants*, which the deploy script compares with this configured one.
   return input as StagingConfigInput;

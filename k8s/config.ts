@@ -14,6 +14,27 @@ const imageTag = z
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a valid image tag')
   .refine((t) => t !== 'latest', 'must not be "latest" (pin a version so rollbacks are exact)');
 
+/** A redis:// seed URL without credentials (they belong in the Secret, not a ConfigMap). */
+const seedUrl = z
+  .string()
+  .regex(
+    /^rediss?:\/\/[A-Za-z0-9.-]+:\d{1,5}$/,
+    'must be redis://host:port (no credentials: use REDIS_PASSWORD)',
+  );
+const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port');
+
+const redisSchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('standalone') }).strict(),
+  z.object({ mode: z.literal('cluster'), clusterNodes: z.array(seedUrl).min(1) }).strict(),
+  z
+    .object({
+      mode: z.literal('sentinel'),
+      sentinels: z.array(hostPort).min(1),
+      sentinelName: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of [A-Za-z0-9._-]'),
+    })
+    .strict(),
+]);
+
 const stagingConfigSchema = z
   .object({
     /** Namespace every object lands in. @default 'metasheet-staging' */
@@ -49,7 +70,15 @@ const stagingConfigSchema = z
     abControlPercent: z.number().int().min(0).max(100).default(0),
     /** LOG_LEVEL for the service. @default 'info' */
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-    /** Existing Secret holding DATABASE_URL, JWT_SECRET and REDIS_URL. @default 'metasheet-cache-secrets' */
+    /**
+     * Which Redis the service uses (CACHE_IMPL=redis). `standalone` reads REDIS_URL from the
+     * Secret; `cluster` puts seed URLs in REDIS_CLUSTER_NODES, `sentinel` the sentinels'
+     * host:port in REDIS_SENTINELS and the master name in REDIS_SENTINEL_NAME (ConfigMap:
+     * addresses only, no credentials). The password always comes from the Secret's
+     * REDIS_PASSWORD (optional key). @default { mode: 'standalone' }
+     */
+    redis: redisSchema.default({ mode: 'standalone' }),
+    /** Existing Secret holding DATABASE_URL, JWT_SECRET, REDIS_URL, REDIS_PASSWORD. @default 'metasheet-cache-secrets' */
     secretName: dnsLabel.default('metasheet-cache-secrets'),
     /** Labels the prometheus-operator's selectors require on ServiceMonitor/PrometheusRule. */
     monitoringLabels: z.record(z.string()).default({ release: 'kube-prometheus-stack' }),

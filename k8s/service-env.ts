@@ -20,7 +20,30 @@ export const CONFIG_CHECKSUM_ANNOTATION = 'metasheet.io/config-checksum';
  * Secret keys the service reads, each exposed as the env variable of the same name. The
  * Secret itself (`StagingConfig.secretName`) is created out of band; the YAML only refers to it.
  */
-export const SECRET_ENV_KEYS = ['DATABASE_URL', 'JWT_SECRET', 'REDIS_URL'] as const;
+export const SECRET_ENV_KEYS = [
+  'DATABASE_URL',
+  'JWT_SECRET',
+  'REDIS_URL',
+  'REDIS_PASSWORD',
+] as const;
+
+/**
+ * The Secret keys a config's pods read: REDIS_URL only in standalone mode (the service
+ * refuses REDIS_URL together with REDIS_CLUSTER_NODES or REDIS_SENTINELS).
+ */
+export function secretEnvKeys(config: StagingConfig): readonly (typeof SECRET_ENV_KEYS)[number][] {
+  return SECRET_ENV_KEYS.filter((k) => k !== 'REDIS_URL' || config.redis.mode === 'standalone');
+}
+
+/** The Redis topology variables of the ConfigMap (none in standalone mode). */
+function redisTopologyData(config: StagingConfig): Record<string, string> {
+  const r = config.redis;
+  if (r.mode === 'cluster') return { REDIS_CLUSTER_NODES: r.clusterNodes.join(',') };
+  if (r.mode === 'sentinel') {
+    return { REDIS_SENTINELS: r.sentinels.join(','), REDIS_SENTINEL_NAME: r.sentinelName };
+  }
+  return {};
+}
 
 /**
  * The service's non-secret environment (variables of `service/config.ts`), as ConfigMap data.
@@ -37,6 +60,7 @@ export function serviceConfigData(config: StagingConfig): Record<string, string>
     CACHE_PATTERNS: config.cachePatterns.join(','),
     CACHE_AB_CONTROL_PERCENT: String(config.abControlPercent),
     SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+    ...redisTopologyData(config),
   };
 }
 

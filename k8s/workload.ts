@@ -7,9 +7,9 @@ import {
   configChecksum,
   POD_USER_ID,
   PRE_STOP_SLEEP_SECONDS,
-  SECRET_ENV_KEYS,
   SERVICE_PORT,
   SERVICE_PORT_NAME,
+  secretEnvKeys,
   serviceConfigData,
   TERMINATION_GRACE_SECONDS,
 } from './service-env.ts';
@@ -84,9 +84,11 @@ export function addWorkload(
   const container = deployment.containers[0];
   if (container === undefined) throw new Error('deployment has no container');
   const secret = kplus.Secret.fromSecretName(scope, 'secret', config.secretName);
-  for (const key of SECRET_ENV_KEYS) {
+  for (const key of secretEnvKeys(config)) {
     // REDIS_URL only matters once CACHE_IMPL=redis; until then a Secret without it is fine.
-    const optional = key === 'REDIS_URL' && config.cacheImpl !== 'redis';
+    // REDIS_PASSWORD is optional: a Redis without AUTH, or a password inside REDIS_URL.
+    const optional =
+      (key === 'REDIS_URL' && config.cacheImpl !== 'redis') || key === 'REDIS_PASSWORD';
     container.env.addVariable(key, kplus.EnvValue.fromSecretValue({ secret, key }, { optional }));
   }
   // tsx writes its transpile cache under os.tmpdir(); the root filesystem is read-only.
