@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { uniquePrefix } from '../../test/helpers/redis.ts';
+import { redisCli } from '../../test/helpers/redis-servers.ts';
+import { RedisCache } from './redis-cache.ts';
+import { ClusterTopology } from './redis-cluster-topology.ts';
+
+// The local Redis Cluster of the project's global setup (test/helpers/topologies.global.ts).
+const t = inject('topologies');
+const caches: RedisCache[] = [];
+afterEach(async () => {
+  await Promise.all(caches.splice(0).map((c) => c.close()));
+});
+
+async function clusterCache(): Promise<RedisCache> {
+  const cache = new RedisCache({
+    topology: new ClusterTopology(t.clusterSeeds),
+    keyPrefix: uniquePrefix('cluster'),
+    timeoutMs: 1000,
+  });
+  caches.push(cache);
+  const ready = await cache.ready(10_000);
+  if (!ready.ok) throw ready.error;
+  return cache;
+}
+
+/** Total calls of `cmd` (e.g. `mget`) on every live master, from INFO commandstats. */
+async function calls(cmd: string): Promise<number> {
+  let n = 0;
+  for (const port of Object.keys(t.clusterPids)) {
+    const out = await redisCli(Number(port), ['info', 'commandstats']).catch(() => '');
+    const m = new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(out);
+    if (
+      m &&
+      !/role:slave/.test(await redisCli(Number(port), ['info', 'replication']).catch(() => ''))
+    ) {
+      n += Number(m[1]);
+    }
+  }
+  return n;
+}
+
+describe('RedisCache on Redis Cluster', () => {
+  it('a reader never sees a stale value after invalidateTag returns (tag spread over every master)', async () => {
+    const cache = await clusterCache();
+    const topology = cache.topology;
+    for (let round = 0; round < 20; round++) {
+      const tag = `sheet:${round}`;
+      const keys = Array.from({ length: 60 }, (_, i) => `rows:${round}:${i}`);
+      await Promise.all(
+        keys.map((k) => cache.set(k, { round, k }, { ttlMs: 60_000, tags: [tag] })),
+      );
+      const nodes = new Set(keys.map((k) => topology.nodeOf(`${cache.keyPrefix}v:${k}`)));
+      expect(nodes.size, 'the tag spans every master').toBe(3);
+      // Readers run while the invalidation is in flight; once it returns, none may hit.
+      let stop = false;
+      const readers = (async () => {
+        while (!stop) await Promise.all(keys.map((k) => cache.get(k)));
+      })();
+      const r = await cache.invalidateTag(tag);
+      const after = await Promise.all(keys.map((k) => cache.get(k)));
+      stop = true;
+      await readers;
+      expect(r).toEqual({ ok: true, value: keys.length });
+      expect(after.filter((g) => !g.ok || g.value !== undefined)).toEqual([]);
+    }
+  });
+
+  it('batches the gets of one turn as one MGET per slot, with every value right', async () => {
+    const cache = await clusterCache();
+    // `{u7}` hash tags put these keys in one slot; the others spread over all slots.
+    const sameSlot = Array.from({ length: 50 }, (_, i) => `user:{u7}:${i}`);
+    const spread = Array.from({ length: 50 }, (_, i) => `user:${i}`);
+    await Promise.all([...sameSlot, ...spread].map((k) => cache.set(k, k, { ttlMs: 60_000 })));
+    const before = await calls('mget');
+    const got = await Promise.all([...sameSlot, ...spread].map((k) => cache.get(k)));
+    const mgets = (await calls('mget')) - before;
+    expect(got.map((g) => (g.ok ? g.value : g.error.type))).toEqual([...sameSlot, ...spread]);
+    // The 50 same-slot keys need one MGET; spread keys mostly sit alone in their slot (GET).
+    expect(mgets).toBeGreaterThanOrEqual(1);
+    expect(mgets).toBeLessThan(10);
+  });
+
+  it('refuses a key prefix with a brace (it would put every key in one slot)', () => {
+    const topology = new ClusterTopology(t.clusterSeeds);
+    expect(() => new RedisCache({ topology, keyPrefix: 'app:{x}:' })).toThrow(
+      /must not contain \{/,
+    );
+    return topology.close();
+  });
+});
