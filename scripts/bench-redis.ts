@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { createClient } from 'redis';
 import { RedisCache } from '../service/cache/redis-cache.ts';
+import { benchClusterVsStandalone, formatClusterBench } from './bench/cluster-vs-standalone.ts';
 
 /** Options of `benchRedis`. */
 export interface RedisBenchOptions {
@@ -157,4 +158,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   console.log(`bench-redis against ${url} (medians of 3 rounds, same run)`);
   const result = await benchRedis({ url });
   console.log(formatRedisBench(result));
+  console.log(
+    '\nRedis Cluster (3 masters + 3 replicas) against one Redis, same run, medians of 3 rounds',
+  );
+  console.log(formatClusterBench(await benchClusterVsStandalone()));
 }

@@ -9,7 +9,7 @@ import {
 import { type Clock, systemClock } from './clock.ts';
 import { clusterTagKeys, slotHashTag } from './cluster-tags.ts';
 import { GetBatcher } from './get-batcher.ts';
-import { classifyRedisError, isAvailabilityError, isTryAgain } from './redis-errors.ts';
+import { classifyRedisError, isAvailabilityError } from './redis-errors.ts';
 import {
   INVALIDATE_TAG,
   type LuaScript,
@@ -96,7 +96,7 @@ export class RedisCache implements Cache {
   readonly #jitter: number;
   readonly #random: () => number;
   readonly #maxBatch: number;
-  readonly #batchers = new Map<number, GetBatcher>();
+  readonly #batchers = new Map<string, GetBatcher>();
   readonly #onNodeError: ((node: string, error: CacheError) => void) | undefined;
   #lastClientError: string | undefined;
   #closed: Promise<void> | undefined;
@@ -184,7 +184,7 @@ export class RedisCache implements Cache {
     if (this.#maxBatch <= 1) {
       return this.#call(this.topology.nodeOf(vkey), () => this.topology.get(vkey), parseReply<T>);
     }
-    const batcher = this.#batcherFor(this.topology.slotOf(vkey));
+    const batcher = this.#batcherFor(this.topology.nodeOf(vkey));
     return new Promise((resolve) => {
       batcher.add(vkey, (r) => resolve(r.ok ? parseReply<T>(r.value) : r));
     });
@@ -323,41 +323,20 @@ export class RedisCache implements Cache {
     this.#timeouts.dispose();
   }
 
-  #batcherFor(slot: number): GetBatcher {
-    let b = this.#batchers.get(slot);
+  /** One batcher per node: the gets of one turn for one node share a breaker decision and a deadline. */
+  #batcherFor(node: string): GetBatcher {
+    let b = this.#batchers.get(node);
     if (b === undefined) {
-      b = new GetBatcher(this.#maxBatch, (keys) => this.#mget(keys));
-      this.#batchers.set(slot, b);
+      b = new GetBatcher(this.#maxBatch, (keys) =>
+        this.#call(
+          node,
+          () => this.topology.mGetOnNode(node, keys),
+          (r) => ok(r),
+        ),
+      );
+      this.#batchers.set(node, b);
     }
     return b;
-  }
-
-  /**
-   * One batch of gets (one slot in a Cluster): one deadline and one breaker decision for
-   * all of them; a lone key goes as GET, several as MGET. During a slot migration an MGET
-   * whose keys are split between the two nodes gets TRYAGAIN: it is retried as single
-   * GETs (each follows its own ASK redirection) instead of failing.
-   */
-  #mget(keys: string[]): Promise<Result<(string | null)[]>> {
-    const first = keys[0];
-    if (first === undefined) return Promise.resolve(ok([]));
-    const node = this.topology.nodeOf(first);
-    if (keys.length === 1) {
-      return this.#call(
-        node,
-        () => this.topology.get(first),
-        (r) => ok([r]),
-      );
-    }
-    return this.#call(
-      node,
-      () =>
-        this.topology.mGet(keys).catch((err: unknown) => {
-          if (!isTryAgain(err)) throw err;
-          return Promise.all(keys.map((k) => this.topology.get(k)));
-        }),
-      (r) => ok(r),
-    );
   }
 
   /**

@@ -1,7 +1,13 @@
 import calculateSlot from 'cluster-key-slot';
 import { createCluster } from 'redis';
 import { reconnectBackoff } from './redis-client.ts';
-import type { ConnectionOptions, RedisTopology, TopologyView } from './redis-topology.ts';
+import { isRedirect } from './redis-errors.ts';
+import {
+  type ConnectionOptions,
+  getOrMGet,
+  type RedisTopology,
+  type TopologyView,
+} from './redis-topology.ts';
 
 type Cluster = ReturnType<typeof createCluster>;
 const SLOTS = 16384;
@@ -137,6 +143,35 @@ export class ClusterTopology implements RedisTopology {
   }
   mGet(keys: string[]): Promise<(string | null)[]> {
     return this.cluster.mGet(keys);
+  }
+  /**
+   * Straight to the node's own connection (no per-command routing): the per-slot MGETs go
+   * out in one write. A slot that moved meanwhile answers MOVED/ASK (or TRYAGAIN while
+   * its keys are split by a migration): those keys are fetched again one by one through
+   * the cluster client, which follows the redirection and refreshes its slot map.
+   */
+  async mGetOnNode(node: string, keys: string[]): Promise<(string | null)[]> {
+    const client = this.cluster.nodeByAddress.get(node)?.client;
+    if (!client) return Promise.all(keys.map((k) => this.cluster.get(k)));
+    const bySlot = new Map<number, number[]>();
+    for (let i = 0; i < keys.length; i++) {
+      const slot = calculateSlot(keys[i] ?? '');
+      const group = bySlot.get(slot);
+      if (group) group.push(i);
+      else bySlot.set(slot, [i]);
+    }
+    const out = new Array<string | null>(keys.length).fill(null);
+    await Promise.all(
+      [...bySlot.values()].map(async (idx) => {
+        const ks = idx.map((i) => keys[i] ?? '');
+        const values = await getOrMGet(client, ks).catch((err: unknown) => {
+          if (!isRedirect(err)) throw err;
+          return Promise.all(ks.map((k) => this.cluster.get(k)));
+        });
+        for (let j = 0; j < idx.length; j++) out[idx[j] ?? 0] = values[j] ?? null;
+      }),
+    );
+    return out;
   }
   del(key: string): Promise<number> {
     return this.cluster.del(key);

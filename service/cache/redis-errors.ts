@@ -29,6 +29,6 @@ export function classifyRedisError(err: unknown): CacheError {
 export const isAvailabilityError = (e: CacheError): boolean =>
   e.type === 'timeout' || e.type === 'connection';
 
-/** Cluster: a multi-key command hit a slot whose keys are split by a migration. */
-export const isTryAgain = (err: unknown): boolean =>
-  err instanceof ErrorReply && err.message.startsWith('TRYAGAIN');
+/** Cluster: the slot is elsewhere now (MOVED), being migrated (ASK), or split (TRYAGAIN). */
+export const isRedirect = (err: unknown): boolean =>
+  err instanceof ErrorReply && /^(MOVED|ASK|TRYAGAIN) /.test(err.message);

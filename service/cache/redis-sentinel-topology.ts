@@ -1,6 +1,11 @@
 import { createSentinel } from 'redis';
 import { reconnectBackoff } from './redis-client.ts';
-import type { ConnectionOptions, RedisTopology, TopologyView } from './redis-topology.ts';
+import {
+  type ConnectionOptions,
+  getOrMGet,
+  type RedisTopology,
+  type TopologyView,
+} from './redis-topology.ts';
 
 type Sentinel = ReturnType<typeof createSentinel>;
 
@@ -107,6 +112,9 @@ export class SentinelTopology implements RedisTopology {
   }
   mGet(keys: string[]): Promise<(string | null)[]> {
     return this.#up(this.sentinel.mGet(keys));
+  }
+  mGetOnNode(_node: string, keys: string[]): Promise<(string | null)[]> {
+    return this.#up(getOrMGet(this.sentinel, keys));
   }
   del(key: string): Promise<number> {
     return this.#up(this.sentinel.del(key));

@@ -49,6 +49,11 @@ export interface RedisTopology {
   get(key: string): Promise<string | null>;
   /** Every key in one slot (Cluster) or anywhere (standalone). */
   mGet(keys: string[]): Promise<(string | null)[]>;
+  /**
+   * The values of `keys`, all served by `node` (a batch of gets): one MGET per slot
+   * (a lone key as GET), written together on that node's connection.
+   */
+  mGetOnNode(node: string, keys: string[]): Promise<(string | null)[]>;
   del(key: string): Promise<number>;
   /** Any command, routed by `key` (its first key); a random node when undefined. */
   send(key: string | undefined, args: string[]): Promise<unknown>;
@@ -90,6 +95,9 @@ export class StandaloneTopology implements RedisTopology {
   mGet(keys: string[]): Promise<(string | null)[]> {
     return this.client.mGet(keys);
   }
+  mGetOnNode(_node: string, keys: string[]): Promise<(string | null)[]> {
+    return getOrMGet(this.client, keys);
+  }
   del(key: string): Promise<number> {
     return this.client.del(key);
   }
@@ -112,4 +120,17 @@ export class StandaloneTopology implements RedisTopology {
   close(): Promise<void> {
     return closeClient(this.client);
   }
+}
+
+/** What `getOrMGet` needs of a connection (a client, a node client, a Sentinel). */
+interface Getter {
+  get(key: string): Promise<string | null>;
+  mGet(keys: string[]): Promise<(string | null)[]>;
+}
+
+/** A lone key as GET (cheaper to parse), several as one MGET. */
+export function getOrMGet(c: Getter, keys: string[]): Promise<(string | null)[]> {
+  const first = keys[0];
+  if (keys.length === 1 && first !== undefined) return c.get(first).then((v) => [v]);
+  return c.mGet(keys);
 }
