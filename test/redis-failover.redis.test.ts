@@ -93,6 +93,15 @@ async function recovery(probe: Probe, pre: number, since: number): Promise<numbe
   }
 }
 
+/** `cache_redis_nodes` by role, as the service exports it. */
+async function nodesByRole(d: AppDeps): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const s of await samples(d.metrics.registry, METRICS.redisNodes.name)) {
+    out[String(s.labels.role)] = s.value;
+  }
+  return out;
+}
+
 async function errorsByType(d: AppDeps): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const s of await samples(d.metrics.registry, METRICS.cacheErrors.name)) {
@@ -130,6 +139,7 @@ describe('failover under load (loadgen >= 200 req/s, CACHE_IMPL=redis)', () => {
       await sleep(6_000);
       const pre = probe.ratio(Date.now());
       expect(pre, 'hit ratio before the fault').toBeGreaterThan(0.3);
+      expect(await nodesByRole(d)).toEqual({ master: 3, replica: 3 });
 
       // 1. Crash the master that owns slot 0 (SIGKILL: no shutdown, no hand-off).
       const livePort = async () => {
@@ -251,6 +261,7 @@ describe('failover under load (loadgen >= 200 req/s, CACHE_IMPL=redis)', () => {
       await sleep(5_000);
       const pre = probe.ratio(Date.now());
       expect(pre, 'hit ratio before the fault').toBeGreaterThan(0.3);
+      expect(await nodesByRole(d)).toEqual({ master: 1, replica: 1 });
       const oldMaster = await masterPort();
       process.kill(t.sentinelDataPids[oldMaster] ?? 0, 'SIGKILL');
       const killedAt = Date.now();

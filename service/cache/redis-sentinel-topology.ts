@@ -1,5 +1,5 @@
 import { createSentinel } from 'redis';
-import { reconnectBackoff } from './redis-client.ts';
+import { createResilientClient, type RedisClient, reconnectBackoff } from './redis-client.ts';
 import {
   type ConnectionOptions,
   getOrMGet,
@@ -37,6 +37,9 @@ export class SentinelTopology implements RedisTopology {
   #closed = false;
   /** Set on a master connection error, cleared by the next reply from the master. */
   #masterDown = false;
+  /** From the sentinels' own view (polled): replicas not down, and whether the master is down. */
+  #polled = { replicas: 0, masterDown: false };
+  readonly #poller: SentinelPoller;
 
   constructor(
     name: string,
@@ -73,6 +76,9 @@ export class SentinelTopology implements RedisTopology {
       this.#masterDown = true;
     });
     void this.#connectLoop();
+    this.#poller = new SentinelPoller(name, sentinels, opts, (v) => {
+      this.#polled = v;
+    });
   }
 
   async #connectLoop(): Promise<void> {
@@ -133,12 +139,17 @@ export class SentinelTopology implements RedisTopology {
     void listener;
   }
   view(): TopologyView {
-    const replicas = this.#connected ? this.sentinel.getReplicaNodes().size : 0;
-    const down = !this.isReady() || this.#masterDown;
-    return { masters: 1, replicas, slotsWithoutMaster: down ? 1 : 0, slots: 1 };
+    const down = !this.isReady() || this.#masterDown || this.#polled.masterDown;
+    return {
+      masters: 1,
+      replicas: this.#polled.replicas,
+      slotsWithoutMaster: down ? 1 : 0,
+      slots: 1,
+    };
   }
   async close(): Promise<void> {
     this.#closed = true;
+    this.#poller.close();
     if (!this.#connected) {
       this.sentinel.destroy().catch(() => {});
       return;
@@ -147,4 +158,81 @@ export class SentinelTopology implements RedisTopology {
     await Promise.race([this.sentinel.close().catch(() => {}), grace]);
     await this.sentinel.destroy().catch(() => {});
   }
+}
+
+/**
+ * Asks one sentinel at a time (the next one after a failure) every `intervalMs` for the
+ * master's flags and its replicas (node-redis only tracks replicas it reads from).
+ */
+class SentinelPoller {
+  readonly #timer: NodeJS.Timeout;
+  #client: RedisClient | undefined;
+  #clientSince = 0;
+  #index = 0;
+  #busy = false;
+
+  constructor(
+    private readonly name: string,
+    private readonly sentinels: readonly SentinelAddress[],
+    private readonly opts: SentinelTopologyOptions,
+    private readonly report: (v: { replicas: number; masterDown: boolean }) => void,
+    intervalMs = 2000,
+  ) {
+    this.#timer = setInterval(() => void this.#poll(), intervalMs);
+    this.#timer.unref();
+    void this.#poll();
+  }
+
+  async #poll(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      const s = this.sentinels[this.#index % this.sentinels.length];
+      if (!s) return;
+      if (this.#client === undefined) {
+        this.#clientSince = Date.now();
+        this.#client = createResilientClient({
+          url: `redis://${s.host}:${s.port}`,
+          ...(this.opts.sentinelPassword === undefined
+            ? {}
+            : { password: this.opts.sentinelPassword }),
+        });
+      }
+      if (!this.#client.isReady) {
+        // Give a new connection a few seconds before moving on to the next sentinel.
+        if (Date.now() - this.#clientSince < 3000) return;
+        throw new Error('sentinel not connected');
+      }
+      const master = flatPairs(await this.#client.sendCommand(['SENTINEL', 'MASTER', this.name]));
+      const replicas = (await this.#client.sendCommand([
+        'SENTINEL',
+        'REPLICAS',
+        this.name,
+      ])) as unknown[];
+      const up = replicas
+        .map(flatPairs)
+        .filter((r) => !/s_down|o_down|disconnected/.test(r.flags ?? ''));
+      this.report({ replicas: up.length, masterDown: /s_down|o_down/.test(master.flags ?? '') });
+    } catch {
+      // Try the next sentinel on the next tick.
+      this.#client?.destroy();
+      this.#client = undefined;
+      this.#index++;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    if (this.#client?.isOpen) this.#client.destroy();
+  }
+}
+
+/** `[k1, v1, k2, v2, …]` (a RESP2 map) → `{k1: v1, …}`. */
+function flatPairs(reply: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!Array.isArray(reply)) return out;
+  for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1]);
+  return out;
 }
