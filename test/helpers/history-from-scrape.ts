@@ -89,7 +89,10 @@ export function historyFromScrapes(scrapes: readonly Scrape[], o: HistoryOptions
   }
   // Backfill ignores types; every family is written as a gauge (rate() works regardless).
   const out: string[] = [];
-  for (const [name, lines] of byName) out.push(`# TYPE ${name} gauge`, ...lines);
+  for (const [name, lines] of byName) {
+    out.push(`# TYPE ${name} gauge`);
+    for (const line of lines) out.push(line);
+  }
   out.push('# EOF', '');
   return out.join('\n');
 }
