@@ -1,4 +1,5 @@
 import { ErrorReply } from 'redis';
+import { createRedactor, type Redactor, urlSecrets } from '../redact.ts';
 import type { Cache, SetOptions } from './cache.ts';
 import {
   type BreakerListener,
@@ -75,12 +76,15 @@ export class RedisCache implements Cache {
   readonly #jitter: number;
   readonly #random: () => number;
   readonly #batcher: GetBatcher | undefined;
+  /** Scrubs the URL's credentials from messages shown in `status` (/internal/cache). */
+  readonly #redact: Redactor;
   #lastClientError: string | undefined;
   #closed: Promise<void> | undefined;
 
   constructor(opts: RedisCacheOptions) {
     if (opts.keyPrefix.length === 0) throw new RangeError('keyPrefix must not be empty');
     const clock = opts.clock ?? systemClock;
+    this.#redact = createRedactor(urlSecrets(opts.url));
     this.keyPrefix = opts.keyPrefix;
     this.maxValueBytes = opts.maxValueBytes ?? 512 * 1024;
     this.#jitter = opts.ttlJitterRatio ?? 0.1;
@@ -106,7 +110,7 @@ export class RedisCache implements Cache {
       maxReconnectDelayMs: opts.maxReconnectDelayMs,
       maxQueuedCommands: opts.maxQueuedCommands,
       onError: (err) => {
-        this.#lastClientError = err.message;
+        this.#lastClientError = this.#redact(err.message);
         opts.onClientError?.(err);
       },
     });
