@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { API_KEY_PATTERNS } from './api/routes-table.ts';
+import { API_VALUE_POLICY } from './api/value-shapes.ts';
 import type { AppDeps } from './app.ts';
 import type { Cache } from './cache/cache.ts';
 import { RedisInvalidationBus } from './cache/invalidation-bus.ts';
@@ -92,6 +93,7 @@ export function buildDeps(config: Config, logger: Logger, isDraining?: () => boo
     enabled: config.FEATURE_CACHE,
     initial: config.FEATURE_CACHE ? buildCache(config, metrics, logger) : new NullCache(),
     whitelist: config.CACHE_PATTERNS ?? null,
+    values: API_VALUE_POLICY,
   });
   return {
     cache,

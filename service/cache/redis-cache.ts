@@ -158,9 +158,15 @@ export class RedisCache implements Cache {
   get<T = unknown>(key: string): Promise<Result<T | undefined>> {
     const vkey = this.#valueKey(key);
     const batcher = this.#batcher;
-    if (batcher === undefined) return this.#call(() => this.#client.get(vkey), parseReply<T>);
+    const max = this.maxValueBytes;
+    if (batcher === undefined) {
+      return this.#call(
+        () => this.#client.get(vkey),
+        (reply) => parseReply<T>(reply, max),
+      );
+    }
     return new Promise((resolve) => {
-      batcher.add(vkey, (r) => resolve(r.ok ? parseReply<T>(r.value) : r));
+      batcher.add(vkey, (r) => resolve(r.ok ? parseReply<T>(r.value, max) : r));
     });
   }
 

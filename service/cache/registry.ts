@@ -3,6 +3,7 @@ import { type InstrumentationDeps, InstrumentedCache } from './instrumented.ts';
 import { NullCache } from './null-cache.ts';
 import type { Result } from './result.ts';
 import type { PatternStats } from './stats.ts';
+import { ValidatingCache, type ValuePolicy } from './validating-cache.ts';
 
 /** Options of `CacheRegistry`. */
 export interface CacheRegistryOptions extends InstrumentationDeps {
@@ -12,6 +13,12 @@ export interface CacheRegistryOptions extends InstrumentationDeps {
   readonly enabled?: boolean;
   /** Phase 3 whitelist: only these patterns reach the implementation; `null` = all. @default null */
   readonly whitelist?: readonly string[] | null;
+  /**
+   * Checks every value the implementation returns (schema version, nesting depth, shape
+   * per key pattern); a bad one is a counted `serialization` error, deleted and refilled.
+   * @default none (values are trusted)
+   */
+  readonly values?: ValuePolicy;
 }
 
 /** What `GET /internal/cache` shows. */
@@ -151,8 +158,7 @@ export class CacheRegistry implements Cache {
   refreshGauges(): void {
     const { metrics, patterns } = this.deps;
     metrics.keyPatternsTracked.set(patterns.size);
-    const active = this.slot.cache;
-    const inner = active instanceof InstrumentedCache ? active.inner : active;
+    const inner = unwrap(this.slot.cache);
     if (isSized(inner)) {
       metrics.cacheEntries.set({ impl: inner.impl }, inner.entries);
       metrics.cacheSizeBytes.set({ impl: inner.impl }, inner.bytes);
@@ -184,8 +190,12 @@ export class CacheRegistry implements Cache {
   }
 
   private newSlot(cache: Cache): Slot {
+    // Validation sits under the instrumentation, so a rejected value counts as an error.
+    const { values } = this.deps;
+    const validated =
+      values && !(cache instanceof ValidatingCache) ? new ValidatingCache(cache, values) : cache;
     const instrumented =
-      cache instanceof InstrumentedCache ? cache : new InstrumentedCache(cache, this.deps);
+      cache instanceof InstrumentedCache ? cache : new InstrumentedCache(validated, this.deps);
     return { cache: instrumented, inFlight: 0, retired: false };
   }
 
@@ -200,4 +210,11 @@ export class CacheRegistry implements Cache {
     for (const p of before ?? []) g.remove({ key_pattern: p });
     for (const p of this.allowed ?? []) g.set({ key_pattern: p }, 1);
   }
+}
+
+/** The implementation under the registry's wrappers (instrumentation, validation). */
+export function unwrap(cache: Cache): Cache {
+  let c = cache;
+  while (c instanceof InstrumentedCache || c instanceof ValidatingCache) c = c.inner;
+  return c;
 }
