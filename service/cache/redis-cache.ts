@@ -10,10 +10,10 @@ import {
 import { type Clock, systemClock } from './clock.ts';
 import { GetBatcher } from './get-batcher.ts';
 import { closeClient, createResilientClient, type RedisClient } from './redis-client.ts';
-import { classifyRedisError, isAvailabilityError } from './redis-errors.ts';
+import { classifyRedisError, opensBreaker } from './redis-errors.ts';
 import { INVALIDATE_TAG, type LuaScript, SET_WITH_TAGS } from './redis-scripts.ts';
 import { exceedsBytes, jitteredTtl, parseReply, serialize } from './redis-values.ts';
-import { CacheError, fail, ok, type Result } from './result.ts';
+import { CacheError, type CacheErrorType, fail, ok, type Result } from './result.ts';
 import { TimeoutQueue } from './with-timeout.ts';
 
 export interface RedisCacheOptions {
@@ -43,6 +43,8 @@ export interface RedisCacheOptions {
   readonly maxGetBatch?: number;
   /** Called with every client error (they are also returned as Results); e.g. a rate-limited log. */
   readonly onClientError?: (err: Error) => void;
+  /** Called with every failed operation except `circuit_open` refusals (e.g. to log `auth`/`oom`). */
+  readonly onOpError?: (err: CacheError) => void;
   /** @default systemClock */
   readonly clock?: Clock;
   /** @default Math.random */
@@ -54,7 +56,20 @@ export interface RedisCacheStatus {
   readonly connected: boolean;
   readonly breaker: BreakerState;
   readonly consecutiveFailures: number;
+  /** Type of the last failed operation (not `circuit_open`), e.g. `auth`, `oom`, `timeout`. */
+  readonly lastErrorType: CacheErrorType | undefined;
   readonly lastClientError: string | undefined;
+}
+
+/** What a status page (/health, /internal/cache) can read of the breaker. */
+export interface BreakerView {
+  readonly state: BreakerState;
+  /** Type of the last failure that counted against the breaker (`auth`, `timeout`, ...). */
+  readonly lastErrorType: string | undefined;
+  readonly consecutiveFailures: number;
+  readonly msSinceLastFailure: number | undefined;
+  /** Operations refused without touching Redis so far. */
+  readonly refused: number;
 }
 
 /**
@@ -79,12 +94,17 @@ export class RedisCache implements Cache {
   /** Scrubs the URL's credentials from messages shown in `status` (/internal/cache). */
   readonly #redact: Redactor;
   #lastClientError: string | undefined;
+  #lastErrorType: CacheErrorType | undefined;
+  /** Why ops fail while the client is not ready: the class of its last error (`auth` after WRONGPASS). */
+  #notReadyType: CacheErrorType = 'connection';
+  readonly #onOpError: ((err: CacheError) => void) | undefined;
   #closed: Promise<void> | undefined;
 
   constructor(opts: RedisCacheOptions) {
     if (opts.keyPrefix.length === 0) throw new RangeError('keyPrefix must not be empty');
     const clock = opts.clock ?? systemClock;
     this.#redact = createRedactor(urlSecrets(opts.url));
+    this.#onOpError = opts.onOpError;
     this.keyPrefix = opts.keyPrefix;
     this.maxValueBytes = opts.maxValueBytes ?? 512 * 1024;
     this.#jitter = opts.ttlJitterRatio ?? 0.1;
@@ -111,12 +131,17 @@ export class RedisCache implements Cache {
       maxQueuedCommands: opts.maxQueuedCommands,
       onError: (err) => {
         this.#lastClientError = this.#redact(err.message);
+        // A failed handshake (WRONGPASS) keeps the client from ever being ready: ops
+        // then fail as `auth`, not as a generic `connection` error.
+        const type = classifyRedisError(err).type;
+        this.#notReadyType = type === 'auth' ? 'auth' : 'connection';
         opts.onClientError?.(err);
       },
     });
     // Load the scripts on every (re)connect, ahead of any EVALSHA on this connection, so a
     // burst of tagged writes does not turn into a burst of NOSCRIPT round trips.
     this.#client.on('ready', () => {
+      this.#notReadyType = 'connection';
       for (const script of [SET_WITH_TAGS, INVALIDATE_TAG]) {
         this.#client.sendCommand(['SCRIPT', 'LOAD', script.source]).catch(() => {});
       }
@@ -126,6 +151,16 @@ export class RedisCache implements Cache {
   /** Current breaker state; `open`/`half_open` mean the cache is being bypassed. */
   get breakerState(): BreakerState {
     return this.#breaker.state;
+  }
+
+  /** The breaker's state, last error type and counters (read-only). */
+  get breaker(): BreakerView {
+    return this.#breaker;
+  }
+
+  /** Type of the last failed operation (not `circuit_open`); `undefined` before any. */
+  get lastErrorType(): CacheErrorType | undefined {
+    return this.#lastErrorType;
   }
 
   /** Subscribes to breaker transitions (e.g. to set `cache_circuit_open{impl}`); returns unsubscribe. */
@@ -138,6 +173,7 @@ export class RedisCache implements Cache {
       connected: this.#client.isReady,
       breaker: this.#breaker.state,
       consecutiveFailures: this.#breaker.consecutiveFailures,
+      lastErrorType: this.#lastErrorType,
       lastClientError: this.#lastClientError,
     };
   }
@@ -264,8 +300,12 @@ export class RedisCache implements Cache {
     if (!this.#breaker.tryAcquire()) {
       return Promise.resolve(fail(new CacheError('circuit_open', 'Redis circuit open')));
     }
-    if (!this.#client.isReady)
-      return Promise.resolve(this.#failed(new Error('Redis not connected')));
+    if (!this.#client.isReady) {
+      const why = this.#notReadyType === 'auth' ? ': authentication failed' : '';
+      return Promise.resolve(
+        this.#failed(new CacheError(this.#notReadyType, `Redis not connected${why}`)),
+      );
+    }
     let pending: Promise<R>;
     try {
       pending = send();
@@ -283,9 +323,16 @@ export class RedisCache implements Cache {
 
   #failed<R>(err: unknown): Result<R> {
     const error = classifyRedisError(err);
-    // A server error reply still proves Redis is reachable.
-    if (isAvailabilityError(error)) this.#breaker.failure();
+    this.#lastErrorType = error.type;
+    // Unreachable, or refusing every command (auth): count towards opening. Any other
+    // error reply (oom included: reads still work) proves Redis is up and usable.
+    if (opensBreaker(error)) this.#breaker.failure(error.type);
     else this.#breaker.success();
+    try {
+      this.#onOpError?.(error);
+    } catch {
+      // A faulty hook (a logger) must not break the cache path.
+    }
     return fail(error);
   }
 
