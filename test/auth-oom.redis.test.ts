@@ -88,6 +88,9 @@ describe('auth failures open the breaker (own redis-server with requirepass)', (
     const redisErrors = (type: string) =>
       s.metric(METRICS.cacheErrors, { impl: 'redis', error_type: type });
     expect(await s.metric(METRICS.circuitOpen, { impl: 'redis' })).toBe(1);
+    // What /health reads, through the registry.
+    expect(s.deps.cache.breaker?.state).not.toBe('closed');
+    expect(s.deps.cache.breaker?.lastErrorType).toBe('auth');
     expect(await redisErrors('auth')).toBeGreaterThanOrEqual(5);
     expect(await redisErrors('internal')).toBe(0);
     expect(await redisErrors('connection')).toBe(0);

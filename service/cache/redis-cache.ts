@@ -1,5 +1,6 @@
 import { ErrorReply } from 'redis';
 import { createRedactor, type Redactor, urlSecrets } from '../redact.ts';
+import type { BreakerView } from './breaker-view.ts';
 import type { Cache, SetOptions } from './cache.ts';
 import {
   type BreakerListener,
@@ -59,17 +60,6 @@ export interface RedisCacheStatus {
   /** Type of the last failed operation (not `circuit_open`), e.g. `auth`, `oom`, `timeout`. */
   readonly lastErrorType: CacheErrorType | undefined;
   readonly lastClientError: string | undefined;
-}
-
-/** What a status page (/health, /internal/cache) can read of the breaker. */
-export interface BreakerView {
-  readonly state: BreakerState;
-  /** Type of the last failure that counted against the breaker (`auth`, `timeout`, ...). */
-  readonly lastErrorType: string | undefined;
-  readonly consecutiveFailures: number;
-  readonly msSinceLastFailure: number | undefined;
-  /** Operations refused without touching Redis so far. */
-  readonly refused: number;
 }
 
 /**

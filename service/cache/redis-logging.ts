@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.ts';
+import type { BreakerView } from './breaker-view.ts';
 import type { BreakerListener } from './circuit-breaker.ts';
-import type { BreakerView } from './redis-cache.ts';
 
 /** What `logBreakerOutages` watches (a RedisCache). */
 export interface BreakerSource {

@@ -1,3 +1,4 @@
+import { type BreakerView, breakerOf } from './breaker-view.ts';
 import type { Cache, SetOptions } from './cache.ts';
 import { type InstrumentationDeps, InstrumentedCache } from './instrumented.ts';
 import { NullCache } from './null-cache.ts';
@@ -78,6 +79,14 @@ export class CacheRegistry implements Cache {
   /** The active implementation's name (`null`, `memory`, `redis`). */
   get impl(): string {
     return this.slot.cache.impl;
+  }
+
+  /**
+   * The circuit breaker of the active implementation (`state`, `lastErrorType`, ...), or
+   * `undefined` when it has none (null, memory). For `/health` and `/internal/cache`.
+   */
+  get breaker(): BreakerView | undefined {
+    return breakerOf(unwrap(this.slot.cache));
   }
 
   /** Whether FEATURE_CACHE is on. */
