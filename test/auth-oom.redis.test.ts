@@ -8,11 +8,9 @@ import type { Logger } from '../service/logger.ts';
 import { METRICS } from '../service/metrics/names.ts';
 import { seriesValue } from '../service/testing/metrics-reader.ts';
 import { connectRedis, uniquePrefix } from './helpers/redis.ts';
-import { type OwnRedis, startOwnRedis } from './helpers/redis-server.ts';
+import { type OwnRedis, startRedis } from './helpers/redis-server.ts';
 
-/** This file's own redis-servers (port range 7200-7299 of this work): their config changes. */
-const AUTH_PORT = 7221;
-const OOM_PORT = 7222;
+// This file's own redis-servers (free ports): their configuration changes.
 const PASSWORD = 'right-password-1';
 
 function captureLogger() {
@@ -62,7 +60,7 @@ describe('auth failures open the breaker (own redis-server with requirepass)', (
   let redis: OwnRedis;
   const closers: (() => Promise<void>)[] = [];
   beforeAll(async () => {
-    redis = await startOwnRedis(AUTH_PORT, ['--requirepass', PASSWORD]);
+    redis = await startRedis([], { password: PASSWORD });
   });
   afterAll(async () => {
     for (const close of closers) await close();
@@ -70,7 +68,7 @@ describe('auth failures open the breaker (own redis-server with requirepass)', (
   });
 
   it('wrong password: auth errors, circuit opens (gauge 1), requests 200, one log line per change', async () => {
-    const s = service(redis.url('not-the-password'));
+    const s = service(redis.urlWith('not-the-password'));
     closers.push(() => s.deps.cache.close());
     // The client's handshake fails first (before it, ops could only say `connection`).
     await until('the WRONGPASS handshake', () =>
@@ -105,7 +103,7 @@ describe('auth failures open the breaker (own redis-server with requirepass)', (
 
   it('no password at all (NOAUTH on every command): auth, breaker opens', async () => {
     const cache = new RedisCache({
-      url: redis.url(),
+      url: redis.urlWith(),
       keyPrefix: uniquePrefix('noauth'),
       timeoutMs: 500,
     });
@@ -130,10 +128,10 @@ describe('auth failures open the breaker (own redis-server with requirepass)', (
   });
 
   it('password rotated on the server: auth, open; rotated back: the breaker closes by itself', async () => {
-    const admin = await connectRedis(redis.url(PASSWORD));
+    const admin = await connectRedis(redis.url);
     const states: string[] = [];
     const cache = new RedisCache({
-      url: redis.url(PASSWORD),
+      url: redis.url,
       keyPrefix: uniquePrefix('rotation'),
       timeoutMs: 500,
       breaker: { failureThreshold: 5, cooldownMs: 200 },
@@ -168,20 +166,15 @@ describe('auth failures open the breaker (own redis-server with requirepass)', (
 describe('OOM (own redis-server, maxmemory 2mb, noeviction)', () => {
   let redis: OwnRedis;
   beforeAll(async () => {
-    redis = await startOwnRedis(OOM_PORT, [
-      '--maxmemory',
-      '2mb',
-      '--maxmemory-policy',
-      'noeviction',
-    ]);
+    redis = await startRedis(['--maxmemory', '2mb', '--maxmemory-policy', 'noeviction']);
   });
   afterAll(async () => {
     await redis?.stop();
   });
 
   it('sets refused as oom (counted), requests 200, reads keep hitting, breaker stays closed', async () => {
-    const s = service(redis.url());
-    const admin = await connectRedis(redis.url());
+    const s = service(redis.urlWith());
+    const admin = await connectRedis(redis.urlWith());
     try {
       await until('redis ready', async () => (await request(s.app).get('/metrics/prom')).ok);
       // One value cached while there is room.

@@ -1,12 +1,10 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OwnRedis, startOwnRedis } from './helpers/redis-server.ts';
+import { type OwnRedis, startRedis } from './helpers/redis-server.ts';
 import { startService } from './helpers/service-process.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** This file's own redis-server (port range 7200-7299 of this work). */
-const PORT = 7211;
 
 /** Runs the real service until it exits; resolves with its code and all it wrote. */
 function runToExit(env: Record<string, string>, timeoutMs = 30_000) {
@@ -119,7 +117,7 @@ describe('credentials in REDIS_URL never reach any output (real service process)
 describe('a running service with a wrong password (own redis-server with requirepass)', () => {
   let redis: OwnRedis;
   beforeAll(async () => {
-    redis = await startOwnRedis(PORT, ['--requirepass', 'the-right-one']);
+    redis = await startRedis([], { password: 'the-right-one' });
   });
   afterAll(async () => {
     await redis?.stop();
@@ -132,7 +130,7 @@ describe('a running service with a wrong password (own redis-server with require
         ...redisOn,
         CACHE_L1: l1,
         SOURCE_LATENCY_SCALE: '0',
-        REDIS_URL: redis.url(password),
+        REDIS_URL: redis.urlWith(password),
         LOG_LEVEL: 'debug',
       });
       try {

@@ -1,79 +1,123 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './prometheus.ts';
+import { connectRedis } from './redis.ts';
 
-/** A redis-server of the test's own (never the shared one on 6379). */
+/** A `redis-server` of a test's own (its config may be changed; the shared one's may not). */
 export interface OwnRedis {
+  /** `redis://[:password@]127.0.0.1:<port>`, with the server's password when it has one. */
+  readonly url: string;
   readonly port: number;
-  /** `redis://[:password@]127.0.0.1:<port>` */
-  url(password?: string): string;
+  /** The URL with another password (or none): to test auth failures. */
+  urlWith(password?: string): string;
   stop(): Promise<void>;
 }
 
-/**
- * Starts `redis-server` on `port` with extra `args` (e.g. `--requirepass x`,
- * `--maxmemory 2mb`), no persistence, and resolves once it accepts connections. For
- * tests that change Redis' configuration: they must not touch the shared server.
- */
-export async function startOwnRedis(port: number, args: string[] = []): Promise<OwnRedis> {
-  let child: ChildProcess;
+/** Options of `startRedis`. */
+export interface OwnRedisOptions {
+  /** `--requirepass`: clients must AUTH with it. @default none */
+  readonly password?: string;
+}
+
+/** Absolute path of `redis-server`; throws saying how to install it when missing. */
+export function requireRedisServer(): string {
   try {
-    child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+    return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error(
+      'redis-server not found: run `make setup` (apt-get install -y --no-install-recommends redis-server)',
     );
-  } catch (err) {
-    throw new Error(`cannot start redis-server (${String(err)})`);
   }
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const spawnFailed = new Promise<never>((_, reject) => {
-    child.once('error', (err) =>
-      reject(
-        new Error(
-          `redis-server did not start (${err.message}). Install it: apt-get install -y --no-install-recommends redis-server`,
-        ),
-      ),
-    );
-    child.once('exit', (code) =>
-      reject(new Error(`redis-server on port ${port} exited with ${code}:\n${out}`)),
-    );
-  });
-  const deadline = Date.now() + 10_000;
-  while (!(await Promise.race([accepts(port), spawnFailed]))) {
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`redis-server on port ${port} not ready within 10 s:\n${out}`);
+}
+
+/**
+ * Starts `redis-server` on a free loopback port with `args` (e.g. `['--maxmemory', '8mb']`),
+ * nothing persisted, and waits until it answers PING.
+ */
+export async function startRedis(
+  args: readonly string[] = [],
+  opts: OwnRedisOptions = {},
+): Promise<OwnRedis> {
+  const bin = requireRedisServer();
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'own-redis-'));
+  const proc: ChildProcess = spawn(
+    bin,
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      ...(opts.password === undefined ? [] : ['--requirepass', opts.password]),
+      ...args,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let err = '';
+  proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const urlWith = (password?: string) =>
+    `redis://${password === undefined ? '' : `:${encodeURIComponent(password)}@`}127.0.0.1:${port}`;
+  const url = urlWith(opts.password);
+  for (let i = 0; ; i++) {
+    try {
+      const c = await connectRedis(url);
+      await c.quit();
+      break;
+    } catch {
+      if (i > 50 || proc.exitCode !== null)
+        throw new Error(`redis-server ${args.join(' ')} did not start:\n${err}`);
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 50));
   }
-  spawnFailed.catch(() => {});
   return {
+    url,
     port,
-    url: (password) => `redis://${password ? `:${password}@` : ''}127.0.0.1:${port}`,
+    urlWith,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
+/** Fields of `INFO memory` of the Redis at `url`. */
+export async function memoryInfo(url: string): Promise<Record<string, number>> {
+  const c = await connectRedis(url);
+  try {
+    const out: Record<string, number> = {};
+    for (const line of (await c.info('memory')).split('\r\n')) {
+      const [k, v] = line.split(':');
+      if (k && v !== undefined && /^\d+$/.test(v)) out[k] = Number(v);
+    }
+    return out;
+  } finally {
+    await c.quit();
+  }
+}
+
+/** `INFO memory` `used_memory` of the Redis at `url`. */
+export async function usedMemory(url: string): Promise<number> {
+  return (await memoryInfo(url)).used_memory ?? Number.NaN;
+}
+
+/**
+ * `used_memory` without client buffers (`mem_clients_normal`): what the keyspace holds.
+ * Client query buffers grow under pipelined load and shrink only after 2 s idle, which
+ * would otherwise blur a per-entry measurement by tens of KB.
+ */
+export async function keyspaceMemory(url: string): Promise<number> {
+  const m = await memoryInfo(url);
+  return (m.used_memory ?? Number.NaN) - (m.mem_clients_normal ?? 0);
 }
