@@ -155,3 +155,32 @@ describe('CacheRegistry value checks and breaker access', () => {
     expect(reg.breaker).toBe(breaker);
   });
 });
+
+describe('CacheRegistry sizing with the value envelope', () => {
+  it('the estimator sizes values as stored (envelope included), cached or observe-only', async () => {
+    const sized: Record<string, number> = {};
+    const observer = {
+      onGet() {},
+      onDel() {},
+      onSet(_p: string, key: string, bytes: number | (() => number)) {
+        sized[key] = typeof bytes === 'function' ? bytes() : bytes;
+      },
+    };
+    const inner = new MemoryCache({ maxEntries: 10, maxBytes: 1 << 20 });
+    const { reg } = registry({
+      initial: inner,
+      observer,
+      whitelist: ['user'],
+      values: {
+        schemaFor: (p) => (p === 'user' ? { version: 12, check: () => undefined } : undefined),
+      },
+    });
+    const value = { id: 1, name: 'Ann' };
+    await reg.set('user:1', value, { ttlMs: 60_000 });
+    await reg.set('sheet:1', value, { ttlMs: 60_000 }); // observe-only (not whitelisted)
+    const stored = await inner.get('user:1');
+    expect(sized['user:1']).toBe(JSON.stringify(stored.ok && stored.value).length);
+    expect(sized['user:1']).toBe(JSON.stringify({ v: 12, d: value }).length);
+    expect(sized['sheet:1']).toBe(JSON.stringify({ v: 0, d: value }).length);
+  });
+});

@@ -4,7 +4,7 @@ import { type InstrumentationDeps, InstrumentedCache } from './instrumented.ts';
 import { NullCache } from './null-cache.ts';
 import type { Result } from './result.ts';
 import type { PatternStats } from './stats.ts';
-import { ValidatingCache, type ValuePolicy } from './validating-cache.ts';
+import { envelopeBytes, ValidatingCache, type ValuePolicy } from './validating-cache.ts';
 
 /** Options of `CacheRegistry`. */
 export interface CacheRegistryOptions extends InstrumentationDeps {
@@ -60,6 +60,7 @@ interface Slot {
 export class CacheRegistry implements Cache {
   private slot: Slot;
   private readonly observeOnly: Cache;
+  private readonly instrumentation: InstrumentationDeps;
   private readonly disabled: Cache = new NullCache();
   private enabled: boolean;
   private allowed: ReadonlySet<string> | null;
@@ -69,7 +70,13 @@ export class CacheRegistry implements Cache {
   constructor(private readonly deps: CacheRegistryOptions) {
     this.enabled = deps.enabled ?? true;
     this.allowed = deps.whitelist ? new Set(deps.whitelist) : null;
-    this.observeOnly = new InstrumentedCache(new NullCache(), deps);
+    // With a value policy every stored value carries its envelope: the estimator (also on
+    // the observe-only path, Phase 2) sizes values with it, as Redis will hold them.
+    const values = deps.values;
+    this.instrumentation = values
+      ? { ...deps, storedOverheadBytes: (key: string) => envelopeBytes(values, key) }
+      : deps;
+    this.observeOnly = new InstrumentedCache(new NullCache(), this.instrumentation);
     this.slot = this.newSlot(deps.initial ?? new NullCache());
     this.publishEnabled(undefined);
     deps.metrics.keyPatternLimit.set(deps.patterns.limit);
@@ -204,7 +211,9 @@ export class CacheRegistry implements Cache {
     const validated =
       values && !(cache instanceof ValidatingCache) ? new ValidatingCache(cache, values) : cache;
     const instrumented =
-      cache instanceof InstrumentedCache ? cache : new InstrumentedCache(validated, this.deps);
+      cache instanceof InstrumentedCache
+        ? cache
+        : new InstrumentedCache(validated, this.instrumentation);
     return { cache: instrumented, inFlight: 0, retired: false };
   }
 

@@ -89,8 +89,7 @@ export class ValidatingCache implements Cache {
   }
 
   #schema(key: string): ValueSchema | undefined {
-    const colon = key.indexOf(':');
-    return colon > 0 ? this.policy.schemaFor(key.slice(0, colon)) : undefined;
+    return schemaOf(this.policy, key);
   }
 
   #problem(key: string, stored: unknown): string | undefined {
@@ -115,6 +114,18 @@ export class ValidatingCache implements Cache {
     }
   }
 }
+
+function schemaOf(policy: ValuePolicy, key: string): ValueSchema | undefined {
+  const colon = key.indexOf(':');
+  return colon > 0 ? policy.schemaFor(key.slice(0, colon)) : undefined;
+}
+
+/** Bytes the envelope `{"v":<version>,"d":…}` adds to a value's JSON under `key` under `policy`. */
+export function envelopeBytes(policy: ValuePolicy, key: string): number {
+  return ENVELOPE_FIXED_BYTES + String(schemaOf(policy, key)?.version ?? UNVERSIONED).length;
+}
+/** `{"v":` + `,"d":` + `}` */
+const ENVELOPE_FIXED_BYTES = 11;
 
 function isEnvelope(x: unknown): x is Envelope {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
