@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { API_KEY_PATTERNS } from './api/routes-table.ts';
+import { API_VALUE_POLICY } from './api/value-shapes.ts';
 import type { AppDeps } from './app.ts';
 import type { Cache } from './cache/cache.ts';
 import { RedisInvalidationBus } from './cache/invalidation-bus.ts';
@@ -8,6 +9,8 @@ import { L1CoherentCache } from './cache/l1-coherent.ts';
 import { MemoryCache } from './cache/memory-cache.ts';
 import { NullCache } from './cache/null-cache.ts';
 import { REDIS_TTL_JITTER, RedisCache } from './cache/redis-cache.ts';
+import { classifyRedisError } from './cache/redis-errors.ts';
+import { logBreakerOutages, ThrottledErrorLog } from './cache/redis-logging.ts';
 import { CacheRegistry } from './cache/registry.ts';
 import { CacheStats } from './cache/stats.ts';
 import type { Config } from './config.ts';
@@ -31,26 +34,23 @@ export function buildCache(config: Config, metrics: Metrics, logger: Logger): Ca
         maxBytes: config.MEMORY_CACHE_MAX_BYTES,
       });
     case 'redis': {
-      let lastLogged = 0;
+      // Reconnect loops emit a client error per attempt: one line per 10 s and type.
+      const clientErrors = new ThrottledErrorLog(logger, { reminderMs: 10_000 });
+      const opErrors = new ThrottledErrorLog(logger);
       const redis = new RedisCache({
         url: config.REDIS_URL,
         keyPrefix: config.REDIS_KEY_PREFIX,
         timeoutMs: config.REDIS_TIMEOUT_MS,
         maxValueBytes: config.REDIS_MAX_VALUE_BYTES,
-        onClientError: (err) => {
-          // Reconnect loops emit an error per attempt: log at most one per 10 s.
-          if (Date.now() - lastLogged < 10_000) return;
-          lastLogged = Date.now();
-          logger.warn('redis client error (requests fall back to the source)', {
-            err: err.message,
-          });
-        },
+        onClientError: (err) =>
+          clientErrors.report(classifyRedisError(err).type, err.message, 'redis client error'),
+        onOpError: (err) => opErrors.report(err.type, err.message, 'redis operation failed'),
       });
       metrics.circuitOpen.set({ impl: 'redis' }, 0);
       redis.onBreakerStateChange((state) => {
         metrics.circuitOpen.set({ impl: 'redis' }, state === 'closed' ? 0 : 1);
-        logger.warn('redis circuit breaker', { state });
       });
+      logBreakerOutages(redis, logger);
       if (!config.CACHE_L1) return redis;
       // L1 in front of Redis; replicas drop each other's writes from it via pub/sub.
       const bus = new RedisInvalidationBus({
@@ -96,6 +96,7 @@ export function buildDeps(config: Config, logger: Logger, isDraining?: () => boo
     enabled: config.FEATURE_CACHE,
     initial: config.FEATURE_CACHE ? buildCache(config, metrics, logger) : new NullCache(),
     whitelist: config.CACHE_PATTERNS ?? null,
+    values: API_VALUE_POLICY,
   });
   return {
     cache,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config.ts';
+import { CONFIG_VARIABLES, ConfigError, loadConfig, MAX_ESTIMATOR_SIZES } from './config.ts';
 
 describe('loadConfig', () => {
   it('defaults to port 8900, cache observation off, NullCache', () => {
@@ -50,6 +50,63 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));
     });
   }
+
+  it('bounds ESTIMATOR_SIZES_* (each size is a series per pattern): 16 pass, 17 and 5,000 fail', () => {
+    const list = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1)).join(',');
+    for (const name of ['ESTIMATOR_SIZES_ENTRIES', 'ESTIMATOR_SIZES_BYTES']) {
+      expect(
+        loadConfig({ [name]: list(MAX_ESTIMATOR_SIZES) })[name as 'ESTIMATOR_SIZES_BYTES'],
+      ).toHaveLength(16);
+      for (const n of [MAX_ESTIMATOR_SIZES + 1, 5_000]) {
+        expect(() => loadConfig({ [name]: list(n) })).toThrow(
+          new RegExp(`${name} must list at most 16 sizes .*got ${n}`),
+        );
+      }
+      // The 5,000-size value is not echoed whole.
+      try {
+        loadConfig({ [name]: list(5_000) });
+      } catch (e) {
+        expect((e as Error).message.length).toBeLessThan(400);
+      }
+    }
+  });
+
+  it('parses REDIS_URL fully and never echoes its credentials', () => {
+    const ok = [
+      'redis://127.0.0.1:6379',
+      'rediss://user:p%40ss@cache.internal:6380/2',
+      'redis://:pw@[::1]:6379/0',
+      'redis://localhost',
+    ];
+    for (const url of ok) expect(loadConfig({ REDIS_URL: url }).REDIS_URL).toBe(url);
+    const bad: [string, RegExp][] = [
+      ['redis://:topsecret@127.0.0.1:99999', /not a valid URL/],
+      ['redis://:topsecret@127.0.0.1:0', /port outside 1-65535/],
+      ['redis://:topsecret@127.0.0.1:6379/db', /database number/],
+      ['redis://:topsecret@127.0.0.1:6379?x=1', /query or fragment/],
+      ['redis://:top%zzsecret@127.0.0.1:6379', /percent-encoding/],
+      ['redis://:topsecret@', /not a valid URL|no host/],
+      ['memcached://:topsecret@h:1', /redis:\/\/ or rediss:\/\//],
+    ];
+    for (const [url, why] of bad) {
+      let message = '';
+      try {
+        loadConfig({ REDIS_URL: url });
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/\bREDIS_URL\b/);
+      expect(message).toMatch(why);
+      expect(message).not.toContain('secret');
+    }
+  });
+
+  it('scrubs a password pasted into another variable from config errors', () => {
+    expect(() =>
+      loadConfig({ REDIS_URL: 'redis://:hunter22@h:6379', CACHE_IMPL: 'hunter22' }),
+    ).toThrow(/CACHE_IMPL must be one of null, memory, redis \(got "\*\*\*"\)/);
+  });
 
   it('reports every bad variable at once', () => {
     try {

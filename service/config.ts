@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PATTERN_SHAPE } from './cache/key-pattern.ts';
 import { MIN_MAX_BYTES } from './estimator/shards.ts';
+import { checkRedisUrl, createRedactor, type Redactor, redactUrl, urlSecrets } from './redact.ts';
 
 const bool = (name: string) =>
   z
@@ -33,11 +34,23 @@ const patternList = (name: string) =>
     `${name} must be a comma-separated list of key patterns like sheet,user`,
   );
 
-const intList = (name: string) =>
+/**
+ * Most sizes per `ESTIMATOR_SIZES_*` list. Each size is one series per key pattern, so
+ * the list bounds the scrape: 16 sizes × 51 patterns = 816 series per metric at most.
+ */
+export const MAX_ESTIMATOR_SIZES = 16;
+
+const intList = (name: string, maxItems: number) =>
   commaList()
     .refine(
-      (ps) => ps.length > 0 && ps.every((p) => /^\d+$/.test(p) && Number(p) > 0),
+      (ps) => ps.length > 0 && ps.every((p) => /^\d{1,15}$/.test(p) && Number(p) > 0),
       `${name} must be a comma-separated list of positive integers`,
+    )
+    .refine(
+      (ps) => ps.length <= maxItems,
+      (ps) => ({
+        message: `${name} must list at most ${maxItems} sizes (each is a series per key pattern), got ${ps.length}`,
+      }),
     )
     .transform((ps) => ps.map(Number));
 
@@ -69,7 +82,15 @@ const schema = z.object({
   REDIS_URL: z
     .string()
     .trim()
-    .refine((v) => /^rediss?:\/\/[^\s/]+/.test(v), 'REDIS_URL must be a redis:// or rediss:// URL')
+    .superRefine((v, ctx) => {
+      const check = checkRedisUrl(v);
+      if (!check.ok) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `REDIS_URL must be a redis:// or rediss:// URL like redis://:password@host:6379/0; this one ${check.reason}`,
+        });
+      }
+    })
     .default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z
     .string()
@@ -87,8 +108,8 @@ const schema = z.object({
     64 * 1024 * 1024,
   ).default(String(1024 * 1024)),
   ESTIMATOR_REPLICAS: int('ESTIMATOR_REPLICAS', 1, 1_000).default('1'),
-  ESTIMATOR_SIZES_ENTRIES: intList('ESTIMATOR_SIZES_ENTRIES').optional(),
-  ESTIMATOR_SIZES_BYTES: intList('ESTIMATOR_SIZES_BYTES').optional(),
+  ESTIMATOR_SIZES_ENTRIES: intList('ESTIMATOR_SIZES_ENTRIES', MAX_ESTIMATOR_SIZES).optional(),
+  ESTIMATOR_SIZES_BYTES: intList('ESTIMATOR_SIZES_BYTES', MAX_ESTIMATOR_SIZES).optional(),
   SOURCE_LATENCY_SCALE: z
     .string()
     .trim()
@@ -125,12 +146,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
+    const redact = configRedactor(input);
     throw new ConfigError(
-      parsed.error.issues.map(
-        (i) => `${i.message} (got ${JSON.stringify(input[String(i.path[0])])})`,
-      ),
+      parsed.error.issues.map((i) => {
+        const name = String(i.path[0]);
+        return redact(`${i.message} (got ${shown(name, input[name])})`);
+      }),
     );
   }
   const c = parsed.data;
   return { ...c, REDIS_KEY_PREFIX: c.REDIS_KEY_PREFIX ?? `metasheet:${c.NODE_ENV}:` };
+}
+
+/** Variables whose value may hold credentials: shown only redacted. */
+const SECRET_URL_VARIABLES: ReadonlySet<string> = new Set(['REDIS_URL']);
+
+/** Longest value echoed in a config error. */
+const MAX_SHOWN = 80;
+
+/** How a bad value appears in a config error: credentials redacted, long values cut. */
+function shown(name: string, value: string | undefined): string {
+  if (value === undefined) return 'nothing';
+  if (SECRET_URL_VARIABLES.has(name)) return redactUrl(value);
+  const quoted = JSON.stringify(value);
+  return quoted.length <= MAX_SHOWN
+    ? quoted
+    : `${quoted.slice(0, MAX_SHOWN)}… (${value.length} characters)`;
+}
+
+/**
+ * Scrubs the credentials of every URL-valued setting (valid or not) from a text; main.ts
+ * runs every log line and start-up error through it.
+ */
+export function configRedactor(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Redactor {
+  return createRedactor(
+    [...SECRET_URL_VARIABLES].flatMap((name) => urlSecrets(env[name]?.trim() ?? '')),
+  );
 }

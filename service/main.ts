@@ -1,8 +1,9 @@
 import type { Server } from 'node:http';
 import { createApp } from './app.ts';
 import { buildDeps, implClassName } from './build.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, configRedactor, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
+import type { Redactor } from './redact.ts';
 
 /**
  * The process entry point: parses config (exit 1 naming the bad variable), builds the
@@ -10,19 +11,23 @@ import { createLogger } from './logger.ts';
  * finish (up to SHUTDOWN_TIMEOUT_MS), closes the cache and exits.
  */
 function main(): void {
+  // Credentials in settings (REDIS_URL) are scrubbed from everything this process writes.
+  const redact = configRedactor();
+  process.on('uncaughtException', (err) => fatal(redact, 'uncaught exception', err));
+  process.on('unhandledRejection', (err) => fatal(redact, 'unhandled rejection', err));
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(
-        `${err.message}\nSee .env.example for every variable and its default.\n`,
+        redact(`${err.message}\nSee .env.example for every variable and its default.\n`),
       );
       process.exit(1);
     }
     throw err;
   }
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, (line) => process.stdout.write(redact(line)));
   let draining = false;
   const deps = buildDeps(config, logger, () => draining);
   const app = createApp(deps);
@@ -64,6 +69,17 @@ function main(): void {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/**
+ * Last resort: one scrubbed line on stderr, exit 1. Node's default would print the error
+ * with util.inspect, whose properties (a URL error's `input`) may quote a setting.
+ */
+function fatal(redact: Redactor, what: string, err: unknown): never {
+  const text =
+    err instanceof Error ? `${err.name}: ${err.message}\n${err.stack ?? ''}` : String(err);
+  process.stderr.write(redact(`fatal: ${what}: ${text}\n`));
+  process.exit(1);
 }
 
 main();

@@ -24,6 +24,11 @@ export interface InstrumentationDeps {
   readonly observer?: AccessObserver;
   /** Clock in ms for the observer. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Bytes a layer below adds to each value's JSON before it is stored (the schema-version
+   * envelope of `ValidatingCache`), so the observer sizes what Redis will hold. @default 0
+   */
+  readonly storedOverheadBytes?: (key: string) => number;
 }
 
 /**
@@ -73,7 +78,9 @@ export class InstrumentedCache implements Cache {
     const { patterns, observer } = this.deps;
     const pattern = patterns.extract(key);
     // Sized lazily: the estimator serialises only the values of keys it samples.
-    observer?.onSet(pattern, key, () => jsonBytes(value), opts.ttlMs, this.now(), opts.tags);
+    const overhead = this.deps.storedOverheadBytes;
+    const size = overhead ? () => jsonBytes(value) + overhead(key) : () => jsonBytes(value);
+    observer?.onSet(pattern, key, size, opts.ttlMs, this.now(), opts.tags);
     const cells = this.cells(pattern);
     cells.counts.sets++;
     cells.sets.value++;

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { type BreakerView, breakerOf } from './breaker-view.ts';
 import type { Cache, SetOptions } from './cache.ts';
 import type { Invalidation, InvalidationBus } from './invalidation-bus.ts';
 import { ok, type Result } from './result.ts';
@@ -59,6 +60,11 @@ export class L1CoherentCache implements Cache {
       this.#epoch++;
       this.#l1.clear();
     });
+  }
+
+  /** The remote's circuit breaker (RedisCache), if it has one: L1 adds none of its own. */
+  get breaker(): BreakerView | undefined {
+    return breakerOf(this.#remote);
   }
 
   /** Entries in L1 and L1 hits so far (for status pages and tests). */

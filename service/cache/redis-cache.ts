@@ -1,4 +1,6 @@
 import { ErrorReply } from 'redis';
+import { createRedactor, type Redactor, urlSecrets } from '../redact.ts';
+import type { BreakerView } from './breaker-view.ts';
 import type { Cache, SetOptions } from './cache.ts';
 import {
   type BreakerListener,
@@ -9,10 +11,10 @@ import {
 import { type Clock, systemClock } from './clock.ts';
 import { GetBatcher } from './get-batcher.ts';
 import { closeClient, createResilientClient, type RedisClient } from './redis-client.ts';
-import { classifyRedisError, isAvailabilityError } from './redis-errors.ts';
+import { classifyRedisError, opensBreaker } from './redis-errors.ts';
 import { INVALIDATE_TAG, type LuaScript, SET_WITH_TAGS } from './redis-scripts.ts';
 import { exceedsBytes, jitteredTtl, parseReply, serialize } from './redis-values.ts';
-import { CacheError, fail, ok, type Result } from './result.ts';
+import { CacheError, type CacheErrorType, fail, ok, type Result } from './result.ts';
 import { TimeoutQueue } from './with-timeout.ts';
 
 /** Default `ttlJitterRatio`: TTLs are stretched by a random 0–10 %. */
@@ -45,6 +47,8 @@ export interface RedisCacheOptions {
   readonly maxGetBatch?: number;
   /** Called with every client error (they are also returned as Results); e.g. a rate-limited log. */
   readonly onClientError?: (err: Error) => void;
+  /** Called with every failed operation except `circuit_open` refusals (e.g. to log `auth`/`oom`). */
+  readonly onOpError?: (err: CacheError) => void;
   /** @default systemClock */
   readonly clock?: Clock;
   /** @default Math.random */
@@ -56,6 +60,8 @@ export interface RedisCacheStatus {
   readonly connected: boolean;
   readonly breaker: BreakerState;
   readonly consecutiveFailures: number;
+  /** Type of the last failed operation (not `circuit_open`), e.g. `auth`, `oom`, `timeout`. */
+  readonly lastErrorType: CacheErrorType | undefined;
   readonly lastClientError: string | undefined;
 }
 
@@ -78,12 +84,20 @@ export class RedisCache implements Cache {
   readonly #jitter: number;
   readonly #random: () => number;
   readonly #batcher: GetBatcher | undefined;
+  /** Scrubs the URL's credentials from messages shown in `status` (/internal/cache). */
+  readonly #redact: Redactor;
   #lastClientError: string | undefined;
+  #lastErrorType: CacheErrorType | undefined;
+  /** Why ops fail while the client is not ready: the class of its last error (`auth` after WRONGPASS). */
+  #notReadyType: CacheErrorType = 'connection';
+  readonly #onOpError: ((err: CacheError) => void) | undefined;
   #closed: Promise<void> | undefined;
 
   constructor(opts: RedisCacheOptions) {
     if (opts.keyPrefix.length === 0) throw new RangeError('keyPrefix must not be empty');
     const clock = opts.clock ?? systemClock;
+    this.#redact = createRedactor(urlSecrets(opts.url));
+    this.#onOpError = opts.onOpError;
     this.keyPrefix = opts.keyPrefix;
     this.maxValueBytes = opts.maxValueBytes ?? 512 * 1024;
     this.#jitter = opts.ttlJitterRatio ?? REDIS_TTL_JITTER;
@@ -109,13 +123,18 @@ export class RedisCache implements Cache {
       maxReconnectDelayMs: opts.maxReconnectDelayMs,
       maxQueuedCommands: opts.maxQueuedCommands,
       onError: (err) => {
-        this.#lastClientError = err.message;
+        this.#lastClientError = this.#redact(err.message);
+        // A failed handshake (WRONGPASS) keeps the client from ever being ready: ops
+        // then fail as `auth`, not as a generic `connection` error.
+        const type = classifyRedisError(err).type;
+        this.#notReadyType = type === 'auth' ? 'auth' : 'connection';
         opts.onClientError?.(err);
       },
     });
     // Load the scripts on every (re)connect, ahead of any EVALSHA on this connection, so a
     // burst of tagged writes does not turn into a burst of NOSCRIPT round trips.
     this.#client.on('ready', () => {
+      this.#notReadyType = 'connection';
       for (const script of [SET_WITH_TAGS, INVALIDATE_TAG]) {
         this.#client.sendCommand(['SCRIPT', 'LOAD', script.source]).catch(() => {});
       }
@@ -125,6 +144,16 @@ export class RedisCache implements Cache {
   /** Current breaker state; `open`/`half_open` mean the cache is being bypassed. */
   get breakerState(): BreakerState {
     return this.#breaker.state;
+  }
+
+  /** The breaker's state, last error type and counters (read-only). */
+  get breaker(): BreakerView {
+    return this.#breaker;
+  }
+
+  /** Type of the last failed operation (not `circuit_open`); `undefined` before any. */
+  get lastErrorType(): CacheErrorType | undefined {
+    return this.#lastErrorType;
   }
 
   /** Subscribes to breaker transitions (e.g. to set `cache_circuit_open{impl}`); returns unsubscribe. */
@@ -137,6 +166,7 @@ export class RedisCache implements Cache {
       connected: this.#client.isReady,
       breaker: this.#breaker.state,
       consecutiveFailures: this.#breaker.consecutiveFailures,
+      lastErrorType: this.#lastErrorType,
       lastClientError: this.#lastClientError,
     };
   }
@@ -157,9 +187,15 @@ export class RedisCache implements Cache {
   get<T = unknown>(key: string): Promise<Result<T | undefined>> {
     const vkey = this.#valueKey(key);
     const batcher = this.#batcher;
-    if (batcher === undefined) return this.#call(() => this.#client.get(vkey), parseReply<T>);
+    const max = this.maxValueBytes;
+    if (batcher === undefined) {
+      return this.#call(
+        () => this.#client.get(vkey),
+        (reply) => parseReply<T>(reply, max),
+      );
+    }
     return new Promise((resolve) => {
-      batcher.add(vkey, (r) => resolve(r.ok ? parseReply<T>(r.value) : r));
+      batcher.add(vkey, (r) => resolve(r.ok ? parseReply<T>(r.value, max) : r));
     });
   }
 
@@ -257,8 +293,12 @@ export class RedisCache implements Cache {
     if (!this.#breaker.tryAcquire()) {
       return Promise.resolve(fail(new CacheError('circuit_open', 'Redis circuit open')));
     }
-    if (!this.#client.isReady)
-      return Promise.resolve(this.#failed(new Error('Redis not connected')));
+    if (!this.#client.isReady) {
+      const why = this.#notReadyType === 'auth' ? ': authentication failed' : '';
+      return Promise.resolve(
+        this.#failed(new CacheError(this.#notReadyType, `Redis not connected${why}`)),
+      );
+    }
     let pending: Promise<R>;
     try {
       pending = send();
@@ -276,9 +316,16 @@ export class RedisCache implements Cache {
 
   #failed<R>(err: unknown): Result<R> {
     const error = classifyRedisError(err);
-    // A server error reply still proves Redis is reachable.
-    if (isAvailabilityError(error)) this.#breaker.failure();
+    this.#lastErrorType = error.type;
+    // Unreachable, or refusing every command (auth): count towards opening. Any other
+    // error reply (oom included: reads still work) proves Redis is up and usable.
+    if (opensBreaker(error)) this.#breaker.failure(error.type);
     else this.#breaker.success();
+    try {
+      this.#onOpError?.(error);
+    } catch {
+      // A faulty hook (a logger) must not break the cache path.
+    }
     return fail(error);
   }
 

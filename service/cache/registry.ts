@@ -1,8 +1,10 @@
+import { type BreakerView, breakerOf } from './breaker-view.ts';
 import type { Cache, SetOptions } from './cache.ts';
 import { type InstrumentationDeps, InstrumentedCache } from './instrumented.ts';
 import { NullCache } from './null-cache.ts';
 import type { Result } from './result.ts';
 import type { PatternStats } from './stats.ts';
+import { envelopeBytes, ValidatingCache, type ValuePolicy } from './validating-cache.ts';
 
 /** Options of `CacheRegistry`. */
 export interface CacheRegistryOptions extends InstrumentationDeps {
@@ -12,6 +14,12 @@ export interface CacheRegistryOptions extends InstrumentationDeps {
   readonly enabled?: boolean;
   /** Phase 3 whitelist: only these patterns reach the implementation; `null` = all. @default null */
   readonly whitelist?: readonly string[] | null;
+  /**
+   * Checks every value the implementation returns (schema version, nesting depth, shape
+   * per key pattern); a bad one is a counted `serialization` error, deleted and refilled.
+   * @default none (values are trusted)
+   */
+  readonly values?: ValuePolicy;
 }
 
 /** What `GET /internal/cache` shows. */
@@ -52,6 +60,7 @@ interface Slot {
 export class CacheRegistry implements Cache {
   private slot: Slot;
   private readonly observeOnly: Cache;
+  private readonly instrumentation: InstrumentationDeps;
   private readonly disabled: Cache = new NullCache();
   private enabled: boolean;
   private allowed: ReadonlySet<string> | null;
@@ -61,7 +70,13 @@ export class CacheRegistry implements Cache {
   constructor(private readonly deps: CacheRegistryOptions) {
     this.enabled = deps.enabled ?? true;
     this.allowed = deps.whitelist ? new Set(deps.whitelist) : null;
-    this.observeOnly = new InstrumentedCache(new NullCache(), deps);
+    // With a value policy every stored value carries its envelope: the estimator (also on
+    // the observe-only path, Phase 2) sizes values with it, as Redis will hold them.
+    const values = deps.values;
+    this.instrumentation = values
+      ? { ...deps, storedOverheadBytes: (key: string) => envelopeBytes(values, key) }
+      : deps;
+    this.observeOnly = new InstrumentedCache(new NullCache(), this.instrumentation);
     this.slot = this.newSlot(deps.initial ?? new NullCache());
     this.publishEnabled(undefined);
     deps.metrics.keyPatternLimit.set(deps.patterns.limit);
@@ -71,6 +86,14 @@ export class CacheRegistry implements Cache {
   /** The active implementation's name (`null`, `memory`, `redis`). */
   get impl(): string {
     return this.slot.cache.impl;
+  }
+
+  /**
+   * The circuit breaker of the active implementation (`state`, `lastErrorType`, ...), or
+   * `undefined` when it has none (null, memory). For `/health` and `/internal/cache`.
+   */
+  get breaker(): BreakerView | undefined {
+    return breakerOf(unwrap(this.slot.cache));
   }
 
   /** Whether FEATURE_CACHE is on. */
@@ -151,8 +174,7 @@ export class CacheRegistry implements Cache {
   refreshGauges(): void {
     const { metrics, patterns } = this.deps;
     metrics.keyPatternsTracked.set(patterns.size);
-    const active = this.slot.cache;
-    const inner = active instanceof InstrumentedCache ? active.inner : active;
+    const inner = unwrap(this.slot.cache);
     if (isSized(inner)) {
       metrics.cacheEntries.set({ impl: inner.impl }, inner.entries);
       metrics.cacheSizeBytes.set({ impl: inner.impl }, inner.bytes);
@@ -184,8 +206,14 @@ export class CacheRegistry implements Cache {
   }
 
   private newSlot(cache: Cache): Slot {
+    // Validation sits under the instrumentation, so a rejected value counts as an error.
+    const { values } = this.deps;
+    const validated =
+      values && !(cache instanceof ValidatingCache) ? new ValidatingCache(cache, values) : cache;
     const instrumented =
-      cache instanceof InstrumentedCache ? cache : new InstrumentedCache(cache, this.deps);
+      cache instanceof InstrumentedCache
+        ? cache
+        : new InstrumentedCache(validated, this.instrumentation);
     return { cache: instrumented, inFlight: 0, retired: false };
   }
 
@@ -200,4 +228,11 @@ export class CacheRegistry implements Cache {
     for (const p of before ?? []) g.remove({ key_pattern: p });
     for (const p of this.allowed ?? []) g.set({ key_pattern: p }, 1);
   }
+}
+
+/** The implementation under the registry's wrappers (instrumentation, validation). */
+export function unwrap(cache: Cache): Cache {
+  let c = cache;
+  while (c instanceof InstrumentedCache || c instanceof ValidatingCache) c = c.inner;
+  return c;
 }

@@ -148,6 +148,30 @@ export type MetricName = (typeof METRICS)[MetricKey]['name'];
 /** Every metric name the service registers (besides prom-client's default process metrics). */
 export const METRIC_NAMES: readonly MetricName[] = Object.values(METRICS).map((m) => m.name);
 
+/**
+ * `error_type` label values of `cache_errors_total` (the `CacheError.type` set). Closed,
+ * so the label stays bounded; renaming one breaks dashboards and alerts.
+ * - `timeout`: past the per-op deadline; `connection`: not connected / socket failure;
+ * - `auth`: NOAUTH / WRONGPASS / NOPERM (credentials or ACL wrong; retrying cannot help);
+ * - `oom`: Redis refused a write at `maxmemory` (noeviction); reads still work;
+ * - `serialization`: a value that is not JSON, or a cached value rejected on read
+ *   (schema version, shape, depth, size);
+ * - `value_too_large`: a value over REDIS_MAX_VALUE_BYTES at set;
+ * - `circuit_open`: refused by the open circuit breaker, Redis not touched;
+ * - `internal`: anything else (a bug, a script error, a bad TTL).
+ */
+export const CACHE_ERROR_TYPES = [
+  'timeout',
+  'connection',
+  'auth',
+  'oom',
+  'serialization',
+  'value_too_large',
+  'circuit_open',
+  'internal',
+] as const;
+export type CacheErrorType = (typeof CACHE_ERROR_TYPES)[number];
+
 /** The overflow `key_pattern` for keys that are not pattern-shaped or past the limit. */
 export const OTHER_PATTERN = 'other';
 /** `variant` label values of the latency histogram and A/B counters. */

@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { API_KEY_PATTERNS } from '../api/routes-table.ts';
+import { API_VALUE_POLICY } from '../api/value-shapes.ts';
 import { type AppDeps, createApp } from '../app.ts';
 import type { Cache } from '../cache/cache.ts';
 import { KeyPatternExtractor } from '../cache/key-pattern.ts';
@@ -29,6 +30,7 @@ export function buildTestApp(o: TestAppOptions = {}) {
     stats: new CacheStats(),
     enabled: o.enabled ?? true,
     whitelist: o.whitelist ?? null,
+    values: API_VALUE_POLICY,
     ...(o.cache ? { initial: o.cache } : {}),
   });
   const source = new MetaSheetSource({ latencyScale: o.latencyScale ?? 0 });

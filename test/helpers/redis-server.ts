@@ -7,9 +7,18 @@ import { connectRedis } from './redis.ts';
 
 /** A `redis-server` of a test's own (its config may be changed; the shared one's may not). */
 export interface OwnRedis {
+  /** `redis://[:password@]127.0.0.1:<port>`, with the server's password when it has one. */
   readonly url: string;
   readonly port: number;
+  /** The URL with another password (or none): to test auth failures. */
+  urlWith(password?: string): string;
   stop(): Promise<void>;
+}
+
+/** Options of `startRedis`. */
+export interface OwnRedisOptions {
+  /** `--requirepass`: clients must AUTH with it. @default none */
+  readonly password?: string;
 }
 
 /** Absolute path of `redis-server`; throws saying how to install it when missing. */
@@ -27,7 +36,10 @@ export function requireRedisServer(): string {
  * Starts `redis-server` on a free loopback port with `args` (e.g. `['--maxmemory', '8mb']`),
  * nothing persisted, and waits until it answers PING.
  */
-export async function startRedis(args: readonly string[] = []): Promise<OwnRedis> {
+export async function startRedis(
+  args: readonly string[] = [],
+  opts: OwnRedisOptions = {},
+): Promise<OwnRedis> {
   const bin = requireRedisServer();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'own-redis-'));
@@ -44,13 +56,16 @@ export async function startRedis(args: readonly string[] = []): Promise<OwnRedis
       'no',
       '--dir',
       dir,
+      ...(opts.password === undefined ? [] : ['--requirepass', opts.password]),
       ...args,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let err = '';
   proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const url = `redis://127.0.0.1:${port}`;
+  const urlWith = (password?: string) =>
+    `redis://${password === undefined ? '' : `:${encodeURIComponent(password)}@`}127.0.0.1:${port}`;
+  const url = urlWith(opts.password);
   for (let i = 0; ; i++) {
     try {
       const c = await connectRedis(url);
@@ -65,6 +80,7 @@ export async function startRedis(args: readonly string[] = []): Promise<OwnRedis
   return {
     url,
     port,
+    urlWith,
     async stop() {
       if (proc.exitCode === null) {
         const exited = new Promise((r) => proc.once('exit', r));
