@@ -61,6 +61,11 @@ export class L1CoherentCache implements Cache {
     });
   }
 
+  /** The remote's breaker state (`CacheRegistry.health()` reads it), `closed` if it has none. */
+  get breakerState(): string {
+    return (this.#remote as { breakerState?: string }).breakerState ?? 'closed';
+  }
+
   /** Entries in L1 and L1 hits so far (for status pages and tests). */
   get l1Stats(): { entries: number; hits: number; coherent: boolean } {
     return { entries: this.#l1.size, hits: this.#hits, coherent: this.#bus.coherent };
