@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ServiceProcess, startService } from './helpers/service-process.ts';
@@ -8,7 +8,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BUSY_PORT = '7150';
 
 function makeDev(env: Record<string, string>) {
-  const child = spawn('make', ['-s', 'dev'], {
+  // -o: never let the test run the `npm ci` prerequisite (it would rewrite node_modules).
+  const child = spawn('make', ['-s', '-o', 'node_modules/.package-lock.json', 'dev'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -24,6 +25,24 @@ function makeDev(env: Record<string, string>) {
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   return { child, exited, output: () => out };
+}
+
+/** Pids of every descendant of `pid` whose command line contains `needle` (via ps). */
+function descendants(pid: number, needle: string): number[] {
+  const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] ?? '' }));
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const r of rows.filter((x) => x.ppid === parent)) {
+      if (r.args.includes(needle)) found.push(r.pid);
+      walk(r.pid);
+    }
+  };
+  walk(pid);
+  return found;
 }
 
 const alive = (pid: number): boolean => {
@@ -51,18 +70,23 @@ describe('make dev (real make, real service)', () => {
     let m: RegExpExecArray | null = null;
     while (!m && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
-      m = /"msg":"listening on http:\/\/127\.0\.0\.1:(\d+)".*"pid":(\d+)/.exec(dev.output());
+      m = /"msg":"listening on http:\/\/127\.0\.0\.1:(\d+)"/.exec(dev.output());
     }
     expect(m, dev.output()).not.toBeNull();
-    const [port, nodePid] = [Number(m?.[1]), Number(m?.[2])];
+    const port = Number(m?.[1]);
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
-    expect(nodePid).not.toBe(dev.child.pid);
+    // Every process under make running the service (one with exec; npx left a chain).
+    const servicePids = descendants(dev.child.pid ?? -1, 'service/main.ts');
+    expect(servicePids.length).toBeGreaterThan(0);
 
     dev.child.kill('SIGTERM');
     await dev.exited;
     const gone = Date.now() + 5_000;
-    while (alive(nodePid) && Date.now() < gone) await new Promise((r) => setTimeout(r, 50));
-    expect(alive(nodePid)).toBe(false);
+    while (servicePids.some(alive) && Date.now() < gone)
+      await new Promise((r) => setTimeout(r, 50));
+    const survivors = servicePids.filter(alive);
+    for (const pid of survivors) process.kill(pid, 'SIGKILL');
+    expect(survivors).toEqual([]);
     expect(dev.output()).toContain('shutdown complete');
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
   });
