@@ -138,6 +138,40 @@ describe('CACHE_CONFIG_FILE reload (real service process)', () => {
   });
 });
 
+/** Runs the entry point with `env` until it exits (it must fail fast). */
+function runToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'service/main.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('exit', (c) => {
+      clearTimeout(timer);
+      resolve({ code: c, stderr: err });
+    });
+  });
+}
+
+describe('typos in the environment stop the start (exit 1 naming the variable)', () => {
+  it.each([' ', ',', 'sheet,,user'])('CACHE_PATTERNS=%j', async (value) => {
+    const { code, stderr } = await runToExit({ CACHE_PATTERNS: value });
+    expect(code).toBe(1);
+    expect(stderr).toContain('CACHE_PATTERNS has an empty entry');
+  });
+
+  it('SHUTDOWN_TIMEOUT_MS=0', async () => {
+    const { code, stderr } = await runToExit({ SHUTDOWN_TIMEOUT_MS: '0' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('SHUTDOWN_TIMEOUT_MS must be an integer from 1 to 600000');
+  });
+});
+
 describe('CACHE_CONFIG_FILE at start', () => {
   it.each([
     ['a missing file', null, /CACHE_CONFIG_FILE ".*" cannot be read \(ENOENT\)/],
@@ -146,20 +180,7 @@ describe('CACHE_CONFIG_FILE at start', () => {
     const f = tempConfigFile({});
     if (text === null) f.remove();
     else f.writeText(text);
-    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>(
-      (resolve) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'service/main.ts'], {
-          cwd: ROOT,
-          env: { PATH: process.env.PATH ?? '', PORT: '0', CACHE_CONFIG_FILE: f.path },
-          stdio: ['ignore', 'ignore', 'pipe'],
-        });
-        let err = '';
-        child.stderr.on('data', (d: Buffer) => {
-          err += d.toString();
-        });
-        child.on('exit', (c) => resolve({ code: c, stderr: err }));
-      },
-    );
+    const { code, stderr } = await runToExit({ CACHE_CONFIG_FILE: f.path });
     f.remove();
     expect(code).toBe(1);
     expect(stderr).toMatch(message);
