@@ -55,6 +55,7 @@ export class ConfigReloader {
   private lastText: string;
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  private pollQueued = false;
   private state: ReloadStatus;
 
   /** `initial` is the running configuration, `text` the file content it was loaded with. */
@@ -105,7 +106,12 @@ export class ConfigReloader {
       } catch {
         text = UNREADABLE;
       }
-      if (text !== this.lastText) void this.reload('file');
+      // One file-triggered reload at a time: a slow one (a swap draining) is not queued twice.
+      if (text === this.lastText || this.pollQueued) return;
+      this.pollQueued = true;
+      void this.reload('file').finally(() => {
+        this.pollQueued = false;
+      });
     }, intervalMs);
     this.timer.unref();
   }

@@ -42,6 +42,11 @@ function main(): void {
       settings: deps.settings,
       build: (c) => buildCache(c, deps.metrics, logger),
       logger,
+      // A retired RedisCache no longer reports its breaker: its gauge must not stay at 1.
+      onRetired: (impl) => {
+        if (impl === 'redis' && deps.cache.impl !== 'redis')
+          deps.metrics.circuitOpen.set({ impl: 'redis' }, 0);
+      },
     },
     config,
   );

@@ -24,6 +24,8 @@ export interface RuntimeApplyDeps {
   /** Builds the implementation a configuration names (`buildCache`). */
   readonly build: (c: Config) => Cache;
   readonly logger: Logger;
+  /** Called once a replaced implementation has drained and closed, with its name. */
+  readonly onRetired?: (impl: string) => void;
 }
 
 // The settings an implementation is built from that may change at run time: a change
@@ -60,7 +62,9 @@ export class RuntimeConfigApplier {
     settings.ttlMs = next.CACHE_TTL_SECONDS * 1000;
     settings.abControlPercent = next.CACHE_AB_CONTROL_PERCENT;
     cache.setWhitelist(next.CACHE_PATTERNS ?? null);
-    const swapped = fresh ? cache.swap(fresh) : undefined;
+    const swapped = fresh
+      ? cache.swap(fresh).then((old) => this.deps.onRetired?.(old.impl))
+      : undefined;
     if (fresh) this.built = key;
     if (next.FEATURE_CACHE) cache.setEnabled(true);
     const unknown = cache.unknownWhitelisted();
