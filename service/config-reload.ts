@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { type Config, ConfigError, parseConfigFile, RUNTIME_VARIABLES } from './config.ts';
+import {
+  type Config,
+  ConfigError,
+  parseConfigFile,
+  RUNTIME_VARIABLES,
+  type RuntimeVariable,
+} from './config.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics/registry.ts';
 
@@ -36,7 +42,15 @@ export interface ReloadStatus {
   readonly lastError: string | null;
   /** Variables changed in the file that only a restart applies. */
   readonly restartPending: readonly string[];
+  /** The run-time settings in force (the values last applied). */
+  readonly applied: Readonly<Record<RuntimeVariable, unknown>>;
 }
+
+const runtimeOf = (c: Config): Record<RuntimeVariable, unknown> =>
+  Object.fromEntries(RUNTIME_VARIABLES.map((k) => [k, c[k] ?? null])) as Record<
+    RuntimeVariable,
+    unknown
+  >;
 
 type Trigger = 'SIGHUP' | 'file';
 // Stands for "could not read" in the change detection (no file content equals it).
@@ -74,6 +88,7 @@ export class ConfigReloader {
       lastAttemptAt: now,
       lastError: null,
       restartPending: [],
+      applied: runtimeOf(initial),
     };
     for (const result of ['success', 'failure'] as const)
       deps.metrics.configReloads.inc({ result }, 0);
@@ -150,6 +165,7 @@ export class ConfigReloader {
         lastAttemptAt: attempt.toISOString(),
         lastError: null,
         restartPending,
+        applied: runtimeOf(this.running),
       };
       logger.info('configuration reloaded', { trigger, file: this.deps.path, changed });
       if (restartPending.length > 0)
