@@ -168,4 +168,29 @@ describe('SIGTERM drains keep-alive clients (real service process)', () => {
       /"msg":"shutdown timeout: closed the remaining connections".*"cutRequests":1/,
     );
   });
+
+  it('an idle keep-alive connection is closed after the 1 s idle grace (not at once), then the process exits', async () => {
+    svc = await startService({ SOURCE_LATENCY_SCALE: '0', SHUTDOWN_TIMEOUT_MS: '10000' });
+    const s = svc;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const first = await get(agent, `${s.url}/api/users/1`, false);
+    expect(first).toMatchObject({ kind: 'ok', connectionClose: false });
+    const socketClosed = new Promise<number>((resolve) => {
+      const free = Object.values(agent.freeSockets).flat()[0];
+      free?.once('close', () => resolve(Date.now()));
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    s.child.kill('SIGTERM');
+    const closedAfter = (await socketClosed) - t0;
+    const code = await new Promise<number | null>((resolve) =>
+      s.child.exitCode === null ? s.child.once('exit', resolve) : resolve(s.child.exitCode),
+    );
+    agent.destroy();
+    expect(code).toBe(0);
+    // Idle 200 ms at SIGTERM: closed once it has been idle 1 s, checked every 100 ms.
+    expect(closedAfter).toBeGreaterThanOrEqual(700);
+    expect(closedAfter).toBeLessThan(3_000);
+    expect(s.output()).not.toContain('shutdown timeout');
+  });
 });
