@@ -7,6 +7,7 @@ import {
   type RuntimeVariable,
 } from './config.ts';
 import type { Logger } from './logger.ts';
+import { RELOAD_RESULTS, type ReloadResult } from './metrics/names.ts';
 import type { Metrics } from './metrics/registry.ts';
 
 /** Reads `CACHE_CONFIG_FILE`; an unreadable file is a `ConfigError` naming the variable. */
@@ -35,7 +36,7 @@ export interface ConfigReloaderDeps {
 /** The reload part of `/internal/cache` and `/health`. */
 export interface ReloadStatus {
   readonly file: string;
-  readonly lastResult: 'success' | 'failure';
+  readonly lastResult: ReloadResult;
   readonly lastSuccessAt: string;
   readonly lastAttemptAt: string;
   /** Why the last reload failed (variable names and what they allow), else null. */
@@ -90,8 +91,7 @@ export class ConfigReloader {
       restartPending: [],
       applied: runtimeOf(initial),
     };
-    for (const result of ['success', 'failure'] as const)
-      deps.metrics.configReloads.inc({ result }, 0);
+    for (const result of RELOAD_RESULTS) deps.metrics.configReloads.inc({ result }, 0);
     deps.metrics.configLastReloadSuccessful.set(1);
     deps.metrics.configLastReloadSuccessTime.set(Date.now() / 1000);
   }
