@@ -15,8 +15,10 @@ setup: ## install npm deps, Debian prometheus/redis-server when missing, start R
 	bash scripts/setup.sh
 
 # The demo observes: FEATURE_CACHE=true over NullCache (the service's own default is off).
+# exec: node replaces the recipe shell, so SIGTERM/SIGHUP reach it (npx does not forward
+# signals); make passes SIGTERM on to it.
 dev: $(NODE_DEPS) ## run the service on :8900 with embedded defaults (no Redis, no cluster)
-	FEATURE_CACHE=$${FEATURE_CACHE:-true} npx tsx service/main.ts
+	FEATURE_CACHE=$${FEATURE_CACHE:-true} exec node --import tsx service/main.ts
 
 test: setup ## typecheck + lint + every test (unit, end-to-end, Redis)
 	npm run typecheck

@@ -106,6 +106,14 @@ export function buildAlertGroup(): RuleGroup {
         summary: 'The cache circuit breaker is open.',
         description: `The circuit breaker of cache {{ $labels.impl }} on {{ $labels.instance }} of ${dep} has bypassed the cache for ${C.circuitOpen.for}; every request goes to the source.`,
       }),
+      alert('ConfigReloadFailed', {
+        // The value is the age of the configuration in force: time since the last good load.
+        expr: `(time() - ${maxBy(perInstance, sel(NAMES.configLastReloadSuccessTime, s))}) and on (${perInstance.join(', ')}) ${maxBy(perInstance, sel(NAMES.configLastReloadSuccessful, s))} == 0`,
+        for: C.configReloadFailed.for,
+        severity: 'warning',
+        summary: 'The last reload of the cache config file failed.',
+        description: `The last reload of CACHE_CONFIG_FILE on {{ $labels.instance }} of ${dep} failed and no good one followed for ${C.configReloadFailed.for}; it runs the configuration it applied {{ $value | humanizeDuration }} ago.`,
+      }),
     ],
   };
 }

@@ -25,6 +25,8 @@ export const ALERT_CONFIG = {
   candidateRouteSlow: { p95Seconds: 0.5, for: '15m' },
   patternCardinality: { ratio: 0.8, for: '15m' },
   circuitOpen: { for: '5m' },
+  /** A CACHE_CONFIG_FILE reload failed and no good one followed (running config is older). */
+  configReloadFailed: { for: '5m' },
 } as const;
 
 /** The runbook URL of an alert: the runbook file plus the GitHub slug of its heading. */

@@ -143,6 +143,21 @@ export const ALERT_CASES: readonly AlertCase[] = [
     labels: { ...inst, impl: 'redis' },
     description: `The circuit breaker of cache redis on ${inst.instance} of staging/${C.job} has bypassed the cache for 5m; every request goes to the source.`,
   },
+  {
+    alert: 'ConfigReloadFailed',
+    // Last good load at 60 s; the reload at minute 3 fails. Good: a fixed file follows.
+    bad: [
+      s(NAMES.configLastReloadSuccessful, inst, '1x2 0x60'),
+      s(NAMES.configLastReloadSuccessTime, inst, flat(60)),
+    ],
+    good: [
+      s(NAMES.configLastReloadSuccessful, inst, '1x2 0x2 1x60'),
+      s(NAMES.configLastReloadSuccessTime, inst, '60x4 300x60'),
+    ],
+    pendingFromMin: 3,
+    labels: inst,
+    description: `The last reload of CACHE_CONFIG_FILE on ${inst.instance} of staging/${C.job} failed and no good one followed for 5m; it runs the configuration it applied 7m 0s ago.`,
+  },
 ];
 
 /** A check of a recorded series at one time (promtool `promql_expr_test`). */

@@ -54,6 +54,9 @@ export const NAMES = {
   abRequests: METRICS.abRequests.name,
   circuitOpen: METRICS.circuitOpen.name,
   patternEnabled: METRICS.patternEnabled.name,
+  configReloads: METRICS.configReloads.name,
+  configLastReloadSuccessful: METRICS.configLastReloadSuccessful.name,
+  configLastReloadSuccessTime: METRICS.configLastReloadSuccessTime.name,
 } as const;
 
 /** `metric{m1, m2}`; empty matchers are dropped. */

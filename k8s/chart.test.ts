@@ -8,7 +8,12 @@ import type { IService } from 'kubernetes-models/v1/Service';
 import { describe, expect, it } from 'vitest';
 import { buildRuleGroups } from '../alerts/rules.ts';
 import { buildAllDashboards } from '../dashboards/index.ts';
-import { CONFIG_VARIABLES, loadConfig } from '../service/config.ts';
+import {
+  CONFIG_VARIABLES,
+  loadConfig,
+  parseConfigFile,
+  RUNTIME_VARIABLES,
+} from '../service/config.ts';
 import { synthStaging } from './chart.ts';
 import type { MonitoringSources } from './monitoring.ts';
 import { SECRET_ENV_KEYS, SHUTDOWN_TIMEOUT_MS } from './service-env.ts';
@@ -75,7 +80,10 @@ describe('StagingChart workload', () => {
     });
     expect(pod?.securityContext?.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     expect(pod?.automountServiceAccountToken).toBe(false);
-    expect(container?.volumeMounts).toEqual([{ mountPath: '/tmp', name: 'tmp' }]);
+    expect(container?.volumeMounts).toEqual([
+      { mountPath: '/etc/metasheet-cache', name: 'runtime-config', readOnly: true },
+      { mountPath: '/tmp', name: 'tmp' },
+    ]);
   });
 
   it('terminates gracefully: preStop sleep, then the service drains within the grace period', () => {
@@ -99,13 +107,22 @@ describe('StagingChart workload', () => {
   });
 
   it('carries a ConfigMap the real service config accepts', () => {
-    const data =
+    const named = (name: string) =>
       one<IConfigMap>(
         'ConfigMap',
-        objects.filter((o) => !JSON.stringify(o).includes('grafana_dashboard')),
+        objects.filter((o) => (o.metadata as { name?: string } | undefined)?.name === name),
       ).data ?? {};
+    const data = named('metasheet-cache');
     for (const key of Object.keys(data)) expect(CONFIG_VARIABLES).toContain(key);
-    const loaded = loadConfig({ ...data, REDIS_URL: 'redis://redis.metasheet:6379' });
+    // The runtime file, parsed and validated by the service's own code; only reloadable keys.
+    const file = parseConfigFile(named('metasheet-cache-runtime')['cache.env'] ?? '');
+    expect(Object.keys(file).sort()).toEqual(RUNTIME_VARIABLES.filter((v) => v in file).sort());
+    expect(data.CACHE_CONFIG_FILE).toBe('/etc/metasheet-cache/cache.env');
+    const volume = deployment.spec?.template.spec?.volumes?.find(
+      (v) => v.name === 'runtime-config',
+    );
+    expect(volume?.configMap?.name).toBe('metasheet-cache-runtime');
+    const loaded = loadConfig({ ...data, REDIS_URL: 'redis://redis.metasheet:6379' }, file);
     expect(loaded).toMatchObject({
       PORT: 8900,
       NODE_ENV: 'production',

@@ -22,8 +22,14 @@ export const CONFIG_CHECKSUM_ANNOTATION = 'metasheet.io/config-checksum';
  */
 export const SECRET_ENV_KEYS = ['DATABASE_URL', 'JWT_SECRET', 'REDIS_URL'] as const;
 
+/** Where the runtime ConfigMap is mounted (a directory mount: subPath mounts never update). */
+export const RUNTIME_CONFIG_DIR = '/etc/metasheet-cache';
+/** Key of the runtime ConfigMap, i.e. the file name under `RUNTIME_CONFIG_DIR`. */
+export const RUNTIME_CONFIG_KEY = 'cache.env';
+
 /**
- * The service's non-secret environment (variables of `service/config.ts`), as ConfigMap data.
+ * The service's non-secret environment that needs a restart (variables of
+ * `service/config.ts`), as ConfigMap data; the pod-template checksum covers only this.
  * Every value is a string because ConfigMap data is `map[string]string`.
  */
 export function serviceConfigData(config: StagingConfig): Record<string, string> {
@@ -31,13 +37,26 @@ export function serviceConfigData(config: StagingConfig): Record<string, string>
     NODE_ENV: 'production',
     PORT: String(SERVICE_PORT),
     LOG_LEVEL: config.logLevel,
+    CACHE_KEY_PATTERN_LIMIT: String(config.keyPatternLimit),
+    SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+    CACHE_CONFIG_FILE: `${RUNTIME_CONFIG_DIR}/${RUNTIME_CONFIG_KEY}`,
+  };
+}
+
+/**
+ * The settings the service reloads at run time (`RUNTIME_VARIABLES` of service/config.ts),
+ * as the KEY=VALUE text of `CACHE_CONFIG_FILE`. Changing them rewrites the mounted file
+ * (kubelet sync) and the pods apply it without a rollout.
+ */
+export function runtimeConfigFile(config: StagingConfig): string {
+  const vars: Record<string, string> = {
     FEATURE_CACHE: String(config.featureCache),
     CACHE_IMPL: config.cacheImpl,
-    CACHE_KEY_PATTERN_LIMIT: String(config.keyPatternLimit),
     CACHE_PATTERNS: config.cachePatterns.join(','),
     CACHE_AB_CONTROL_PERCENT: String(config.abControlPercent),
-    SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
   };
+  const lines = Object.entries(vars).map(([k, v]) => `${k}=${v}`);
+  return `# Reloaded by the service on change (no restart); see README "Hot reload".\n${lines.join('\n')}\n`;
 }
 
 /** sha256 of ConfigMap data with sorted keys: stable across runs, changes with any value. */

@@ -7,6 +7,9 @@ import {
   configChecksum,
   POD_USER_ID,
   PRE_STOP_SLEEP_SECONDS,
+  RUNTIME_CONFIG_DIR,
+  RUNTIME_CONFIG_KEY,
+  runtimeConfigFile,
   SECRET_ENV_KEYS,
   SERVICE_PORT,
   SERVICE_PORT_NAME,
@@ -89,6 +92,18 @@ export function addWorkload(
     const optional = key === 'REDIS_URL' && config.cacheImpl !== 'redis';
     container.env.addVariable(key, kplus.EnvValue.fromSecretValue({ secret, key }, { optional }));
   }
+  // Run-time settings: a file the service reloads (CACHE_CONFIG_FILE), so changing them
+  // needs no rollout and stays out of the checksum. Created after the Deployment so the
+  // object order of the restart ConfigMap and Deployment stays as it was.
+  const runtime = new kplus.ConfigMap(scope, 'runtime-config', {
+    metadata: { name: `${config.appName}-runtime` },
+    data: { [RUNTIME_CONFIG_KEY]: runtimeConfigFile(config) },
+  });
+  container.mount(
+    RUNTIME_CONFIG_DIR,
+    kplus.Volume.fromConfigMap(scope, 'runtime-config-volume', runtime, { name: 'runtime-config' }),
+    { readOnly: true },
+  );
   // tsx writes its transpile cache under os.tmpdir(); the root filesystem is read-only.
   container.mount(
     '/tmp',

@@ -5,6 +5,7 @@ import { SingleFlight } from './api/single-flight.ts';
 import type { CacheRegistry } from './cache/registry.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics/registry.ts';
+import type { RuntimeSettings } from './runtime-config.ts';
 import type { MetaSheetSource } from './source/metasheet-source.ts';
 
 /** Everything the HTTP app needs; built by `main.ts` (or a test). */
@@ -22,6 +23,10 @@ export interface AppDeps {
   readonly estimator?: { curves(): unknown };
   /** True while shutting down: `/health` answers 503 so load balancers stop sending. */
   readonly isDraining?: () => boolean;
+  /** Live TTL and A/B percent (a config reload changes them); wins over `ttlMs`/`abControlPercent`. */
+  readonly settings?: RuntimeSettings;
+  /** State of the last config reload, shown in `/health` and `/internal/cache`. @default none */
+  readonly configStatus?: () => { readonly lastResult: string };
 }
 
 /** Builds the Express app: no listening, no env, no module state. */
@@ -31,12 +36,19 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: '64kb' }));
   app.use(requestMetrics(deps.metrics));
 
+  const live: RuntimeSettings = deps.settings ?? {
+    ttlMs: deps.ttlMs ?? 300_000,
+    abControlPercent: deps.abControlPercent ?? 0,
+  };
+
   app.get('/health', (_req, res) => {
     const draining = deps.isDraining?.() ?? false;
+    // The cache is optional: degraded or disabled still answers 200, and says so.
     res.status(draining ? 503 : 200).json({
       status: draining ? 'draining' : 'ok',
       uptimeSeconds: Math.round(process.uptime()),
-      cache: { enabled: deps.cache.isEnabled, impl: deps.cache.impl },
+      cache: { enabled: deps.cache.isEnabled, impl: deps.cache.impl, ...deps.cache.health() },
+      ...(deps.configStatus ? { config: deps.configStatus() } : {}),
     });
   });
 
@@ -45,7 +57,13 @@ export function createApp(deps: AppDeps): Express {
       res.status(404).json({ error: 'not found' });
       return;
     }
-    res.json({ ...deps.cache.status(), estimates: deps.estimator?.curves() ?? null });
+    res.json({
+      ...deps.cache.status(),
+      ttlMs: live.ttlMs,
+      abControlPercent: live.abControlPercent,
+      config: deps.configStatus?.() ?? null,
+      estimates: deps.estimator?.curves() ?? null,
+    });
   });
 
   app.get('/metrics/prom', async (_req, res) => {
@@ -59,9 +77,14 @@ export function createApp(deps: AppDeps): Express {
       metrics: deps.metrics,
       source: deps.source,
       flights: new SingleFlight(),
-      ttlMs: deps.ttlMs ?? 300_000,
+      // Getters: read per request, so a config reload takes effect at once.
+      get ttlMs() {
+        return live.ttlMs;
+      },
       writes: { generation: 0 },
-      abControlPercent: deps.abControlPercent ?? 0,
+      get abControlPercent() {
+        return live.abControlPercent;
+      },
     }),
   );
 

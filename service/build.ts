@@ -18,6 +18,7 @@ import { MrcEstimator } from './estimator/estimator.ts';
 import { registerEstimatorGauges } from './estimator/metrics.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics/registry.ts';
+import { type RuntimeSettings, runtimeSettings } from './runtime-config.ts';
 import { MetaSheetSource } from './source/metasheet-source.ts';
 
 /**
@@ -64,25 +65,27 @@ export function buildCache(config: Config, metrics: Metrics, logger: Logger): Ca
 }
 
 /** The dependencies of `createApp` for a configuration, with a fresh metrics registry. */
-export function buildDeps(config: Config, logger: Logger, isDraining?: () => boolean): AppDeps {
+export function buildDeps(
+  config: Config,
+  logger: Logger,
+  isDraining?: () => boolean,
+): AppDeps & { readonly settings: RuntimeSettings } {
   const metrics = createMetrics(new Registry());
   // The sizing estimator observes while the cache is on, whatever the implementation
-  // (NullCache included): that is how Phase 2 sees hit ratios nobody has cached yet.
-  const estimator =
-    config.FEATURE_CACHE && config.ESTIMATOR_ENABLED
-      ? new MrcEstimator({
-          maxBytesPerPattern: config.ESTIMATOR_MAX_BYTES_PER_PATTERN,
-          maxPatterns: config.CACHE_KEY_PATTERN_LIMIT,
-          redisLayout: { keyPrefix: config.REDIS_KEY_PREFIX },
-          sharedReplicas: config.ESTIMATOR_REPLICAS,
-          // Redis stretches each TTL by 0–10 % (RedisCache's jitter): 5 % on average.
-          ttlScale: config.ESTIMATOR_REPLICAS * (1 + REDIS_TTL_JITTER / 2),
-          ...(config.ESTIMATOR_SIZES_ENTRIES
-            ? { sizesEntries: config.ESTIMATOR_SIZES_ENTRIES }
-            : {}),
-          ...(config.ESTIMATOR_SIZES_BYTES ? { sizesBytes: config.ESTIMATOR_SIZES_BYTES } : {}),
-        })
-      : undefined;
+  // (NullCache included): that is how Phase 2 sees hit ratios nobody has cached yet. It
+  // exists even while FEATURE_CACHE is off (it then sees nothing), so a reload can turn it on.
+  const estimator = config.ESTIMATOR_ENABLED
+    ? new MrcEstimator({
+        maxBytesPerPattern: config.ESTIMATOR_MAX_BYTES_PER_PATTERN,
+        maxPatterns: config.CACHE_KEY_PATTERN_LIMIT,
+        redisLayout: { keyPrefix: config.REDIS_KEY_PREFIX },
+        sharedReplicas: config.ESTIMATOR_REPLICAS,
+        // Redis stretches each TTL by 0–10 % (RedisCache's jitter): 5 % on average.
+        ttlScale: config.ESTIMATOR_REPLICAS * (1 + REDIS_TTL_JITTER / 2),
+        ...(config.ESTIMATOR_SIZES_ENTRIES ? { sizesEntries: config.ESTIMATOR_SIZES_ENTRIES } : {}),
+        ...(config.ESTIMATOR_SIZES_BYTES ? { sizesBytes: config.ESTIMATOR_SIZES_BYTES } : {}),
+      })
+    : undefined;
   if (estimator) registerEstimatorGauges(metrics.registry, estimator);
   const patterns = new KeyPatternExtractor({
     limit: config.CACHE_KEY_PATTERN_LIMIT,
@@ -104,8 +107,7 @@ export function buildDeps(config: Config, logger: Logger, isDraining?: () => boo
     logger,
     source: new MetaSheetSource({ latencyScale: config.SOURCE_LATENCY_SCALE }),
     nodeEnv: config.NODE_ENV,
-    ttlMs: config.CACHE_TTL_SECONDS * 1000,
-    abControlPercent: config.CACHE_AB_CONTROL_PERCENT,
+    settings: runtimeSettings(config),
     ...(estimator ? { estimator } : {}),
     ...(isDraining ? { isDraining } : {}),
   };

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES, ConfigError, loadConfig, MAX_ESTIMATOR_SIZES } from './config.ts';
+import {
+  CONFIG_VARIABLES,
+  ConfigError,
+  loadConfig,
+  MAX_ESTIMATOR_SIZES,
+  parseConfigFile,
+  RUNTIME_VARIABLES,
+} from './config.ts';
 
 describe('loadConfig', () => {
   it('defaults to port 8900, cache observation off, NullCache', () => {
@@ -115,6 +122,68 @@ describe('loadConfig', () => {
     } catch (e) {
       expect((e as ConfigError).problems).toHaveLength(2);
     }
+  });
+});
+
+describe('typos and unsafe values that used to pass silently', () => {
+  it.each([' ', ',', 'sheet,,user', 'sheet, ,user', 'user,'])(
+    'rejects CACHE_PATTERNS=%j (empty entry), naming the variable',
+    (value) => {
+      expect(() => loadConfig({ CACHE_PATTERNS: value })).toThrow(
+        /CACHE_PATTERNS has an empty entry/,
+      );
+    },
+  );
+
+  it('keeps CACHE_PATTERNS unset (every pattern) for an empty string, as for every variable', () => {
+    expect(loadConfig({ CACHE_PATTERNS: '' }).CACHE_PATTERNS).toBeUndefined();
+  });
+
+  it('rejects SHUTDOWN_TIMEOUT_MS=0 (it would cut every request at once instead of draining)', () => {
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '0' })).toThrow(
+      /SHUTDOWN_TIMEOUT_MS must be an integer from 1 to 600000/,
+    );
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '1' }).SHUTDOWN_TIMEOUT_MS).toBe(1);
+  });
+});
+
+describe('CACHE_CONFIG_FILE: parseConfigFile + loadConfig(env, file)', () => {
+  it('reads KEY=VALUE lines, skips comments and blank lines, keeps = inside values', () => {
+    const vars = parseConfigFile(
+      '# runtime\n\nFEATURE_CACHE=true\r\n CACHE_PATTERNS = sheet,user \nREDIS_URL=redis://h:1/0?a=b\n',
+    );
+    expect(vars).toEqual({
+      FEATURE_CACHE: 'true',
+      CACHE_PATTERNS: 'sheet,user',
+      REDIS_URL: 'redis://h:1/0?a=b',
+    });
+  });
+
+  it('names unknown variables and lines that are not KEY=VALUE', () => {
+    expect(() => parseConfigFile('FEATURE_CAHCE=true\nnonsense\n')).toThrow(ConfigError);
+    try {
+      parseConfigFile('FEATURE_CAHCE=true\nnonsense\nCACHE_CONFIG_FILE=/x\n');
+    } catch (e) {
+      expect((e as ConfigError).problems).toEqual([
+        'FEATURE_CAHCE (CACHE_CONFIG_FILE line 1) is not a variable the service reads',
+        'CACHE_CONFIG_FILE line 2 is not KEY=VALUE',
+        'CACHE_CONFIG_FILE (CACHE_CONFIG_FILE line 3) is not a variable the service reads',
+      ]);
+    }
+  });
+
+  it('file values override the environment and go through the same validator', () => {
+    const env = { FEATURE_CACHE: 'false', CACHE_IMPL: 'memory', CACHE_PATTERNS: 'sheet' };
+    const c = loadConfig(env, { FEATURE_CACHE: 'true', CACHE_PATTERNS: '' });
+    expect(c).toMatchObject({ FEATURE_CACHE: true, CACHE_IMPL: 'memory' });
+    expect(c.CACHE_PATTERNS).toBeUndefined(); // empty in the file unsets the env value
+    expect(() => loadConfig(env, { CACHE_AB_CONTROL_PERCENT: '101' })).toThrow(
+      /CACHE_AB_CONTROL_PERCENT/,
+    );
+  });
+
+  it('lists the run-time variables, all of them real variables', () => {
+    for (const v of RUNTIME_VARIABLES) expect(CONFIG_VARIABLES).toContain(v);
   });
 });
 

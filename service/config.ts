@@ -28,11 +28,20 @@ const commaList = () =>
       .filter(Boolean),
   );
 
+// Empty entries (' ', ',', 'sheet,,user') are typos that would silently cache nothing.
 const patternList = (name: string) =>
-  commaList().refine(
-    (ps) => ps.every((p) => PATTERN_SHAPE.test(p)),
-    `${name} must be a comma-separated list of key patterns like sheet,user`,
-  );
+  z
+    .string()
+    .refine(
+      (v) => v.split(',').every((p) => p.trim() !== ''),
+      `${name} has an empty entry; list key patterns like sheet,user (unset it for all patterns)`,
+    )
+    .pipe(
+      commaList().refine(
+        (ps) => ps.every((p) => PATTERN_SHAPE.test(p)),
+        `${name} must be a comma-separated list of key patterns like sheet,user`,
+      ),
+    );
 
 /**
  * Most sizes per `ESTIMATOR_SIZES_*` list. Each size is one series per key pattern, so
@@ -117,7 +126,10 @@ const schema = z.object({
     .transform(Number)
     .refine((n) => n <= 10, 'SOURCE_LATENCY_SCALE must be a decimal number from 0 to 10')
     .default('1'),
-  SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 0, 600_000).default('10000'),
+  // 0 would force-close every connection at once, i.e. no drain at all: not accepted.
+  SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 1, 600_000).default('10000'),
+  CACHE_CONFIG_FILE: z.string().trim().min(1).optional(),
+  CACHE_CONFIG_POLL_MS: int('CACHE_CONFIG_POLL_MS', 100, 60_000).default('1000'),
 });
 
 /** The validated configuration. */
@@ -135,13 +147,56 @@ export class ConfigError extends Error {
 export const CONFIG_VARIABLES = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
 
 /**
- * Reads, validates and defaults the configuration. The only reader of `process.env`.
- * Empty strings count as unset. Throws `ConfigError` naming every invalid variable.
+ * Settings that `CACHE_CONFIG_FILE` reloads apply at run time (SIGHUP or a file change).
+ * Every other variable is read once at start and needs a restart.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export const RUNTIME_VARIABLES = [
+  'FEATURE_CACHE',
+  'CACHE_IMPL',
+  'CACHE_PATTERNS',
+  'CACHE_AB_CONTROL_PERCENT',
+  'CACHE_TTL_SECONDS',
+  'REDIS_TIMEOUT_MS',
+] as const satisfies readonly (keyof typeof schema.shape)[];
+export type RuntimeVariable = (typeof RUNTIME_VARIABLES)[number];
+
+/**
+ * Parses a `CACHE_CONFIG_FILE` text: `KEY=VALUE` lines (`#` comments and blank lines
+ * ignored, no quoting). Throws `ConfigError` naming each unknown variable or bad line.
+ */
+export function parseConfigFile(text: string, file = 'CACHE_CONFIG_FILE'): Record<string, string> {
+  const out: Record<string, string> = {};
+  const problems: string[] = [];
+  const known = new Set<string>(CONFIG_VARIABLES);
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const eq = line.indexOf('=');
+    const key = eq > 0 ? line.slice(0, eq).trim() : '';
+    if (!/^[A-Z][A-Z0-9_]*$/.test(key)) {
+      problems.push(`${file} line ${i + 1} is not KEY=VALUE`);
+    } else if (!known.has(key) || key === 'CACHE_CONFIG_FILE') {
+      problems.push(`${key} (${file} line ${i + 1}) is not a variable the service reads`);
+    } else {
+      out[key] = line.slice(eq + 1).trim();
+    }
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return out;
+}
+
+/**
+ * Reads, validates and defaults the configuration. The only reader of `process.env`.
+ * `file` (the parsed `CACHE_CONFIG_FILE`) overrides the environment, through the same
+ * validator. Empty strings count as unset. Throws `ConfigError` naming every invalid variable.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  file: Readonly<Record<string, string>> = {},
+): Config {
   const input: Record<string, string> = {};
   for (const k of CONFIG_VARIABLES) {
-    const v = env[k];
+    const v = file[k] ?? env[k];
     if (v !== undefined && v !== '') input[k] = v;
   }
   const parsed = schema.safeParse(input);

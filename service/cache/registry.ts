@@ -2,7 +2,7 @@ import { type BreakerView, breakerOf } from './breaker-view.ts';
 import type { Cache, SetOptions } from './cache.ts';
 import { type InstrumentationDeps, InstrumentedCache } from './instrumented.ts';
 import { NullCache } from './null-cache.ts';
-import type { Result } from './result.ts';
+import type { CacheErrorType, Result } from './result.ts';
 import type { PatternStats } from './stats.ts';
 import { envelopeBytes, ValidatingCache, type ValuePolicy } from './validating-cache.ts';
 
@@ -22,8 +22,27 @@ export interface CacheRegistryOptions extends InstrumentationDeps {
   readonly values?: ValuePolicy;
 }
 
+/** How long after a cache error `health()` still says `degraded` (ms). */
+export const DEGRADED_AFTER_ERROR_MS = 30_000;
+
+/**
+ * The cache's health, in `/health` and `/internal/cache`. `disabled`: FEATURE_CACHE is
+ * off. `degraded`: the breaker bypasses the implementation, or an operation failed
+ * within `DEGRADED_AFTER_ERROR_MS`. Requests never fail for it: they use the source.
+ */
+export interface CacheHealth {
+  readonly status: 'ok' | 'degraded' | 'disabled';
+  /** Breaker of the active implementation (`closed` for implementations without one). */
+  readonly breaker: 'closed' | 'open' | 'half_open';
+  /** Type and time of the last failed operation, or null. */
+  readonly lastError: { readonly type: CacheErrorType; readonly at: string } | null;
+  /** Whitelisted patterns no route uses and no key has had (typos, e.g. `users`). */
+  readonly unknownPatterns: readonly string[];
+}
+
 /** What `GET /internal/cache` shows. */
 export interface CacheStatus {
+  readonly health: CacheHealth;
   readonly enabled: boolean;
   readonly impl: string;
   readonly whitelist: readonly string[] | null;
@@ -66,6 +85,7 @@ export class CacheRegistry implements Cache {
   private allowed: ReadonlySet<string> | null;
   private swaps = 0;
   private activeSince = new Date();
+  private lastError: { type: CacheErrorType; atMs: number } | null = null;
 
   constructor(private readonly deps: CacheRegistryOptions) {
     this.enabled = deps.enabled ?? true;
@@ -153,8 +173,28 @@ export class CacheRegistry implements Cache {
     return this.enabled ? this.run((c) => c.invalidateTag(tag)) : this.disabled.invalidateTag(tag);
   }
 
+  /** Whitelisted patterns the service has never seen: no route uses them, no key had them. */
+  unknownWhitelisted(): string[] {
+    const seen = new Set(this.deps.patterns.patterns());
+    return [...(this.allowed ?? [])].filter((p) => !seen.has(p));
+  }
+
+  /** ok | degraded | disabled, breaker state and last error (see `CacheHealth`). */
+  health(nowMs = Date.now()): CacheHealth {
+    const breaker = this.breaker?.state ?? 'closed';
+    const err = this.lastError;
+    const recent = err !== null && nowMs - err.atMs < DEGRADED_AFTER_ERROR_MS;
+    return {
+      status: !this.enabled ? 'disabled' : breaker !== 'closed' || recent ? 'degraded' : 'ok',
+      breaker,
+      lastError: err && { type: err.type, at: new Date(err.atMs).toISOString() },
+      unknownPatterns: this.unknownWhitelisted(),
+    };
+  }
+
   status(): CacheStatus {
     return {
+      health: this.health(),
       enabled: this.enabled,
       impl: this.impl,
       whitelist: this.allowed ? [...this.allowed] : null,
@@ -198,7 +238,11 @@ export class CacheRegistry implements Cache {
     const slot = this.slot;
     slot.inFlight++;
     try {
-      return await op(slot.cache);
+      const r = await op(slot.cache);
+      const failed = r as Partial<Result<unknown>>;
+      if (failed.ok === false && failed.error)
+        this.lastError = { type: failed.error.type, atMs: Date.now() };
+      return r;
     } finally {
       slot.inFlight--;
       if (slot.retired && slot.inFlight === 0) slot.drained?.();

@@ -141,7 +141,27 @@ export const METRICS = {
     help: '1 for key patterns served by the real cache (rollout whitelist), else absent.',
     labels: ['key_pattern'],
   },
+  // Hot reload of CACHE_CONFIG_FILE (SIGHUP or a file change).
+  configReloads: {
+    name: 'cache_config_reloads_total',
+    help: 'Reloads of CACHE_CONFIG_FILE, by result (success, failure).',
+    labels: ['result'],
+  },
+  configLastReloadSuccessful: {
+    name: 'cache_config_last_reload_successful',
+    help: '1 when the last reload of CACHE_CONFIG_FILE (or the start) applied, 0 when it failed.',
+    labels: [],
+  },
+  configLastReloadSuccessTime: {
+    name: 'cache_config_last_reload_success_timestamp_seconds',
+    help: 'Unix time of the last configuration applied (start or successful reload).',
+    labels: [],
+  },
 } as const;
+
+/** `result` label values of `cache_config_reloads_total`. */
+export const RELOAD_RESULTS = ['success', 'failure'] as const;
+export type ReloadResult = (typeof RELOAD_RESULTS)[number];
 
 export type MetricKey = keyof typeof METRICS;
 export type MetricName = (typeof METRICS)[MetricKey]['name'];

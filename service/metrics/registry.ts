@@ -29,6 +29,9 @@ export interface Metrics {
   readonly abRequests: CellCounter<LabelsOf<'abRequests'>>;
   readonly circuitOpen: Gauge<LabelsOf<'circuitOpen'>>;
   readonly patternEnabled: Gauge<LabelsOf<'patternEnabled'>>;
+  readonly configReloads: Counter<LabelsOf<'configReloads'>>;
+  readonly configLastReloadSuccessful: Gauge;
+  readonly configLastReloadSuccessTime: Gauge;
 }
 
 /** Options of `createMetrics`. */
@@ -65,6 +68,9 @@ export function createMetrics(registry: Registry, opts: CreateMetricsOptions = {
     abRequests: cells('abRequests'),
     circuitOpen: gauge('circuitOpen'),
     patternEnabled: gauge('patternEnabled'),
+    configReloads: counter('configReloads'),
+    configLastReloadSuccessful: gauge('configLastReloadSuccessful'),
+    configLastReloadSuccessTime: gauge('configLastReloadSuccessTime'),
   };
 }
 
