@@ -52,6 +52,12 @@ export const NAMES = {
   abRequests: METRICS.abRequests.name,
   circuitOpen: METRICS.circuitOpen.name,
   patternEnabled: METRICS.patternEnabled.name,
+  redisUp: METRICS.redisUp.name,
+  redisMemoryUsed: METRICS.redisMemoryUsed.name,
+  redisMemoryMax: METRICS.redisMemoryMax.name,
+  redisDbKeys: METRICS.redisDbKeys.name,
+  redisPatternKeys: METRICS.redisPatternKeys.name,
+  redisPatternMemory: METRICS.redisPatternMemory.name,
 } as const;
 
 /** `metric{m1, m2}`; empty matchers are dropped. */

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Cache, SetOptions } from './cache.ts';
 import type { Invalidation, InvalidationBus } from './invalidation-bus.ts';
+import { isRedisSized, type RedisSizeSnapshot } from './redis-size.ts';
 import { ok, type Result } from './result.ts';
 
 export interface L1CoherentCacheOptions {
@@ -59,6 +60,11 @@ export class L1CoherentCache implements Cache {
       this.#epoch++;
       this.#l1.clear();
     });
+  }
+
+  /** The remote's Redis size, when it reports one (scrape time only). */
+  async readSize(patternOf: (key: string) => string): Promise<RedisSizeSnapshot | undefined> {
+    return isRedisSized(this.#remote) ? this.#remote.readSize(patternOf) : undefined;
   }
 
   /** Entries in L1 and L1 hits so far (for status pages and tests). */

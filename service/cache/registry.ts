@@ -1,6 +1,7 @@
 import type { Cache, SetOptions } from './cache.ts';
 import { type InstrumentationDeps, InstrumentedCache } from './instrumented.ts';
 import { NullCache } from './null-cache.ts';
+import { isRedisSized, type RedisSizeSnapshot } from './redis-size.ts';
 import type { Result } from './result.ts';
 import type { PatternStats } from './stats.ts';
 
@@ -51,7 +52,7 @@ interface Slot {
  */
 export class CacheRegistry implements Cache {
   private slot: Slot;
-  private readonly observeOnly: Cache;
+  private readonly observeOnly: InstrumentedCache;
   private readonly disabled: Cache = new NullCache();
   private enabled: boolean;
   private allowed: ReadonlySet<string> | null;
@@ -66,6 +67,7 @@ export class CacheRegistry implements Cache {
     this.publishEnabled(undefined);
     deps.metrics.keyPatternLimit.set(deps.patterns.limit);
     this.publishWhitelist(null);
+    this.initialiseSeries();
   }
 
   /** The active implementation's name (`null`, `memory`, `redis`). */
@@ -88,6 +90,7 @@ export class CacheRegistry implements Cache {
     this.swaps++;
     this.activeSince = new Date();
     this.publishEnabled(prev.cache.impl);
+    this.initialiseSeries();
     prev.retired = true;
     if (prev.inFlight > 0) await new Promise<void>((resolve) => (prev.drained = resolve));
     await prev.cache.close();
@@ -98,6 +101,7 @@ export class CacheRegistry implements Cache {
   setEnabled(enabled: boolean): void {
     this.enabled = enabled;
     this.publishEnabled(undefined);
+    this.initialiseSeries();
   }
 
   /** Sets the Phase 3 whitelist (`null`: every pattern uses the active implementation). */
@@ -105,6 +109,7 @@ export class CacheRegistry implements Cache {
     const before = this.allowed;
     this.allowed = patterns ? new Set(patterns) : null;
     this.publishWhitelist(before);
+    this.initialiseSeries();
   }
 
   /** Whether gets/sets of `pattern` reach the active implementation. */
@@ -145,10 +150,12 @@ export class CacheRegistry implements Cache {
   }
 
   /**
-   * Sets the gauges read at scrape time: `cache_key_patterns_tracked`, and for an
-   * implementation that knows its size (MemoryCache) `cache_entries` / `cache_size_bytes`.
+   * Sets the gauges read at scrape time: `cache_key_patterns_tracked`; for an
+   * implementation that knows its size (MemoryCache) `cache_entries` / `cache_size_bytes`;
+   * for one backed by Redis the `redis_*` and `cache_redis_*` gauges (a bounded read of
+   * Redis, cached between scrapes; see `RedisSizeProbe`).
    */
-  refreshGauges(): void {
+  async refreshGauges(): Promise<void> {
     const { metrics, patterns } = this.deps;
     metrics.keyPatternsTracked.set(patterns.size);
     const active = this.slot.cache;
@@ -156,6 +163,12 @@ export class CacheRegistry implements Cache {
     if (isSized(inner)) {
       metrics.cacheEntries.set({ impl: inner.impl }, inner.entries);
       metrics.cacheSizeBytes.set({ impl: inner.impl }, inner.bytes);
+    }
+    if (isRedisSized(inner)) {
+      const snap = await inner.readSize((key) => patterns.classify(key));
+      if (snap) publishRedisSize(metrics, snap);
+    } else {
+      publishRedisSize(metrics, undefined);
     }
   }
 
@@ -183,6 +196,23 @@ export class CacheRegistry implements Cache {
     }
   }
 
+  /**
+   * While enabled, creates at 0 the counter series known up front: every error type of
+   * the active implementation, and for each pattern admitted at start the operation
+   * counters of the implementation that will serve it (the active one when whitelisted,
+   * the observe-only NullCache otherwise). Disabled: nothing (no cache series at all).
+   */
+  private initialiseSeries(): void {
+    if (!this.enabled) return;
+    const known = this.deps.patterns.patterns();
+    const served = known.filter((p) => this.allowed === null || this.allowed.has(p));
+    const active = this.slot.cache;
+    if (active instanceof InstrumentedCache) active.initialiseSeries(served);
+    if (served.length < known.length) {
+      this.observeOnly.initialiseSeries(known.filter((p) => !served.includes(p)));
+    }
+  }
+
   private newSlot(cache: Cache): Slot {
     const instrumented =
       cache instanceof InstrumentedCache ? cache : new InstrumentedCache(cache, this.deps);
@@ -199,5 +229,33 @@ export class CacheRegistry implements Cache {
     const g = this.deps.metrics.patternEnabled;
     for (const p of before ?? []) g.remove({ key_pattern: p });
     for (const p of this.allowed ?? []) g.set({ key_pattern: p }, 1);
+  }
+}
+
+/** Sets the Redis size gauges from a snapshot; without Redis (or while it is down) removes the sizes. */
+function publishRedisSize(
+  metrics: CacheRegistryOptions['metrics'],
+  snap: RedisSizeSnapshot | undefined,
+): void {
+  for (const g of [
+    metrics.redisMemoryUsed,
+    metrics.redisMemoryMax,
+    metrics.redisDbKeys,
+    metrics.redisPatternKeys,
+    metrics.redisPatternMemory,
+  ])
+    g.reset();
+  if (snap === undefined) {
+    metrics.redisUp.reset();
+    return;
+  }
+  metrics.redisUp.set(snap.up ? 1 : 0);
+  if (!snap.up) return;
+  metrics.redisMemoryUsed.set(snap.usedMemoryBytes);
+  metrics.redisMemoryMax.set(snap.maxMemoryBytes);
+  for (const [db, keys] of Object.entries(snap.dbKeys)) metrics.redisDbKeys.set({ db }, keys);
+  for (const [key_pattern, size] of snap.patterns) {
+    metrics.redisPatternKeys.set({ key_pattern }, size.keys);
+    metrics.redisPatternMemory.set({ key_pattern }, size.bytes);
   }
 }

@@ -29,6 +29,12 @@ export interface Metrics {
   readonly abRequests: CellCounter<LabelsOf<'abRequests'>>;
   readonly circuitOpen: Gauge<LabelsOf<'circuitOpen'>>;
   readonly patternEnabled: Gauge<LabelsOf<'patternEnabled'>>;
+  readonly redisUp: Gauge;
+  readonly redisMemoryUsed: Gauge;
+  readonly redisMemoryMax: Gauge;
+  readonly redisDbKeys: Gauge<LabelsOf<'redisDbKeys'>>;
+  readonly redisPatternKeys: Gauge<LabelsOf<'redisPatternKeys'>>;
+  readonly redisPatternMemory: Gauge<LabelsOf<'redisPatternMemory'>>;
 }
 
 /** Options of `createMetrics`. */
@@ -65,6 +71,12 @@ export function createMetrics(registry: Registry, opts: CreateMetricsOptions = {
     abRequests: cells('abRequests'),
     circuitOpen: gauge('circuitOpen'),
     patternEnabled: gauge('patternEnabled'),
+    redisUp: gauge('redisUp'),
+    redisMemoryUsed: gauge('redisMemoryUsed'),
+    redisMemoryMax: gauge('redisMemoryMax'),
+    redisDbKeys: gauge('redisDbKeys'),
+    redisPatternKeys: gauge('redisPatternKeys'),
+    redisPatternMemory: gauge('redisPatternMemory'),
   };
 }
 
