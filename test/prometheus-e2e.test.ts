@@ -22,7 +22,7 @@ import { buildRuleGroups, renderRuleFile } from '../alerts/rules.ts';
 import { isAlertingRule } from '../alerts/types.ts';
 import { panelQueries, substitute, variableQueries } from '../dashboards/expressions.ts';
 import { CACHE_STATE_TITLE } from '../dashboards/panels.ts';
-import { type Phase, PHASES, phasesOf } from '../dashboards/phases.ts';
+import { PHASES, type Phase, phasesOf } from '../dashboards/phases.ts';
 import { RECORDED } from '../dashboards/queries.ts';
 import { runLoad } from '../scripts/loadgen/run-load.ts';
 import { type PrometheusServer, startPrometheus } from './helpers/prometheus.ts';

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '../../test/helpers/redis.ts';
 import { type OwnRedis, startOwnRedis } from '../../test/helpers/redis-server.ts';
-import { infoFields, RedisSizeProbe } from './redis-size.ts';
 import { RedisCache } from './redis-cache.ts';
+import { infoFields, RedisSizeProbe } from './redis-size.ts';
 
 const PORT = 7310;
 const PREFIX = 'size-test:';
