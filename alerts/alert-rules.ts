@@ -40,7 +40,8 @@ function alert(name: string, spec: AlertSpec): AlertingRule {
 
 const s = C.selector;
 const pct = (ratio: number): string => `${Math.round(ratio * 1000) / 10}%`;
-const dep = '{{ $labels.namespace }}/{{ $labels.job }}';
+/** `namespace/job`, or just `job` when the series has no namespace (a plain scrape config). */
+const dep = '{{ with $labels.namespace }}{{ . }}/{{ end }}{{ $labels.job }}';
 const perInstance = [...DEPLOYMENT, 'instance'];
 const onPattern = `on (${[...DEPLOYMENT, 'key_pattern'].join(', ')})`;
 const enabledPatterns = `${maxBy([...DEPLOYMENT, 'key_pattern'], sel(NAMES.patternEnabled, s))} == 1`;
