@@ -70,7 +70,8 @@ export function sel(metric: string, ...matchers: string[]): string {
  * `sum by (labels)` of the rates of several counters, counting each one that exists.
  * `rate()` drops the metric name, so `a or b` would keep only one of two equal label
  * sets and `a + b` would vanish when one counter has no series yet (NullCache never
- * hits): each rate gets a distinct `counter` label before the `or`.
+ * hits): each rate gets a distinct `counter` label before the `or`. One term per line,
+ * so rule files (YAML block scalars) and their diffs stay readable.
  */
 export function sumOfRates(
   labels: readonly string[],
@@ -81,7 +82,7 @@ export function sumOfRates(
   const tagged = metrics.map(
     (m) => `label_replace(${rate(sel(m, matchers), window)}, "counter", "${m}", "", "")`,
   );
-  return sumBy(labels, tagged.join(' or '));
+  return `sum by (${labels.join(', ')}) (\n    ${tagged.join('\n  or\n    ')}\n)`;
 }
 
 /** `rate(selector[window])`. */
