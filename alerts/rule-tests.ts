@@ -76,7 +76,8 @@ export const ALERT_CASES: readonly AlertCase[] = [
     good: [s(NAMES.enabled, { ...inst, impl: 'null' }, flat(1))],
     pendingFromMin: 0,
     labels: { job: C.job },
-    description: (d) =>
+    // absent() carries only the job of its selector: no deployment to name.
+    description: () =>
       `No ${NAMES.enabled} series of job ${C.job} for 10m: the service is down, not scraped, or no longer exports its cache metrics.`,
   },
   {
