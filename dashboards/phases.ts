@@ -46,6 +46,7 @@ export const PANEL_PHASES: Readonly<Record<string, Readonly<Record<string, reado
     'Routes by p95 latency': ALL,
     'Candidate requests/s by route and method': CACHE_ON,
     Candidates: CACHE_ON,
+    'Hit ratio vs Redis memory ($key_pattern, this time range)': CACHE_ON,
     'Estimated hit ratio by cache size': CACHE_ON,
     'Estimated working set': CACHE_ON,
     'Key patterns tracked / limit': ALL,

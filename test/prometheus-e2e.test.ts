@@ -26,7 +26,7 @@ import { PHASES, type Phase, phasesOf } from '../dashboards/phases.ts';
 import { RECORDED } from '../dashboards/queries.ts';
 import { runLoad } from '../scripts/loadgen/run-load.ts';
 import { type PrometheusServer, startPrometheus } from './helpers/prometheus.ts';
-import { type OwnRedis, startOwnRedis } from './helpers/redis-server.ts';
+import { type OwnRedis, startRedis } from './helpers/redis-server.ts';
 import { type ServiceProcess, startService } from './helpers/service-process.ts';
 
 const PHASE_LIST = Object.keys(PHASES) as Phase[];
@@ -64,6 +64,7 @@ const EXPECT_INACTIVE = ['MetricsAbsent', 'Disabled', 'KeyPatternCardinalityHigh
 const namespaceOf = (phase: Phase) => `e2e-${phase.toLowerCase()}`;
 const valuesOf = (phase: Phase) => ({
   __rate_interval: '10s',
+  __range: '30s',
   namespace: namespaceOf(phase),
   job: ALERT_CONFIG.job,
   instance: '.+',
@@ -152,8 +153,8 @@ let failing: Check[] = checks;
 
 beforeAll(async () => {
   const started = await Promise.allSettled([
-    startOwnRedis(REDIS_PORTS.rollout),
-    startOwnRedis(REDIS_PORTS.redisDown),
+    startRedis([], REDIS_PORTS.rollout),
+    startRedis([], REDIS_PORTS.redisDown),
   ]);
   redis = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   for (const r of started) if (r.status === 'rejected') throw r.reason;

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '../../test/helpers/redis.ts';
-import { type OwnRedis, startOwnRedis } from '../../test/helpers/redis-server.ts';
+import { type OwnRedis, startRedis } from '../../test/helpers/redis-server.ts';
 import { RedisCache } from './redis-cache.ts';
 import { infoFields, RedisSizeProbe } from './redis-size.ts';
 
@@ -18,7 +18,7 @@ const patternOf = (key: string) => key.slice(0, key.indexOf(':'));
 const send = (args: string[]) => admin.sendCommand(args);
 
 beforeAll(async () => {
-  redis = await startOwnRedis(PORT);
+  redis = await startRedis([], PORT);
   admin = await connectRedis(redis.url);
   cache = new RedisCache({ url: redis.url, keyPrefix: PREFIX, timeoutMs: 1000 });
   expect((await cache.ready(5000)).ok).toBe(true);

@@ -1,34 +1,42 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './prometheus.ts';
+import { connectRedis } from './redis.ts';
 
-/** A redis-server of our own (never the shared 6379): free to stop, fill or reconfigure. */
+/** A `redis-server` of a test's own (its config may be changed; the shared one's may not). */
 export interface OwnRedis {
-  readonly port: number;
   readonly url: string;
+  readonly port: number;
   /** Process id (e.g. to SIGSTOP it and simulate a stall). */
   readonly pid: number;
-  /** Stops the server (SIGTERM, no save); resolves once it has exited. Safe to call twice. */
   stop(): Promise<void>;
 }
 
-/**
- * Starts `redis-server` on loopback `port` without persistence and waits until it accepts
- * connections. Fails saying how to install it when the binary is missing.
- */
-export async function startOwnRedis(port: number): Promise<OwnRedis> {
-  let bin: string;
+/** Absolute path of `redis-server`; throws saying how to install it when missing. */
+export function requireRedisServer(): string {
   try {
-    bin = execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim();
+    return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim();
   } catch {
     throw new Error(
-      'redis-server not found: apt-get install -y --no-install-recommends redis-server',
+      'redis-server not found: run `make setup` (apt-get install -y --no-install-recommends redis-server)',
     );
   }
-  const dir = mkdtempSync(join(tmpdir(), `own-redis-${port}-`));
-  const child: ChildProcess = spawn(
+}
+
+/**
+ * Starts `redis-server` on `port` (default: a free loopback port) with `args` (e.g.
+ * `['--maxmemory', '8mb']`), nothing persisted, and waits until it answers PING.
+ */
+export async function startRedis(
+  args: readonly string[] = [],
+  fixedPort?: number,
+): Promise<OwnRedis> {
+  const bin = requireRedisServer();
+  const port = fixedPort ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), 'own-redis-'));
+  const proc: ChildProcess = spawn(
     bin,
     [
       '--port',
@@ -41,40 +49,65 @@ export async function startOwnRedis(port: number): Promise<OwnRedis> {
       'no',
       '--dir',
       dir,
+      ...args,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`redis-server on ${port} exited:\n${out}`);
-    if (await accepts(port)) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`redis-server on ${port} not accepting within 10 s:\n${out}`);
+  let err = '';
+  proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      const c = await connectRedis(url);
+      await c.quit();
+      break;
+    } catch {
+      if (i > 50 || proc.exitCode !== null)
+        throw new Error(`redis-server ${args.join(' ')} did not start:\n${err}`);
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 50));
   }
-  return { port, url: `redis://127.0.0.1:${port}`, pid: child.pid ?? 0, stop };
+  return {
+    url,
+    port,
+    pid: proc.pid ?? 0,
+    async stop() {
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+/** Fields of `INFO memory` of the Redis at `url`. */
+export async function memoryInfo(url: string): Promise<Record<string, number>> {
+  const c = await connectRedis(url);
+  try {
+    const out: Record<string, number> = {};
+    for (const line of (await c.info('memory')).split('\r\n')) {
+      const [k, v] = line.split(':');
+      if (k && v !== undefined && /^\d+$/.test(v)) out[k] = Number(v);
+    }
+    return out;
+  } finally {
+    await c.quit();
+  }
+}
+
+/** `INFO memory` `used_memory` of the Redis at `url`. */
+export async function usedMemory(url: string): Promise<number> {
+  return (await memoryInfo(url)).used_memory ?? Number.NaN;
+}
+
+/**
+ * `used_memory` without client buffers (`mem_clients_normal`): what the keyspace holds.
+ * Client query buffers grow under pipelined load and shrink only after 2 s idle, which
+ * would otherwise blur a per-entry measurement by tens of KB.
+ */
+export async function keyspaceMemory(url: string): Promise<number> {
+  const m = await memoryInfo(url);
+  return (m.used_memory ?? Number.NaN) - (m.mem_clients_normal ?? 0);
 }
