@@ -63,10 +63,10 @@ grafana-push: $(NODE_DEPS) ## upsert the dashboards into a Grafana folder: make 
 
 .PHONY: synth deploy-staging image
 
-synth: $(NODE_DEPS) ## write k8s/generated/*.yaml (both FEATURE_CACHE values; FEATURE_CACHE=true|false for one)
-	npx tsx k8s/main.ts $(if $(FEATURE_CACHE),--feature-cache=$(FEATURE_CACHE))
+synth: $(NODE_DEPS) ## write k8s/generated/ (app, monitoring, dashboards + the FEATURE_CACHE=true patch)
+	npx tsx k8s/main.ts
 
-deploy-staging: $(NODE_DEPS) ## synth, validate, kubectl diff, apply to the staging context (DRY_RUN=1: plan only)
+deploy-staging: $(NODE_DEPS) ## synth, validate, kubectl diff, apply to the staging context (DRY_RUN=1: YAML to a named file, plan only)
 	FEATURE_CACHE=$(FEATURE_CACHE) DRY_RUN=$(DRY_RUN) npx tsx scripts/deploy-staging.ts
 
 # The tag is the one the manifests use (package.json version unless IMAGE_TAG is set).

@@ -12,6 +12,12 @@ export const ALERT_CONFIG = {
   alertPrefix: 'MetasheetCache',
   /** Where the runbook lives; every alert links to a heading of it. */
   runbookUrlBase: 'https://github.com/metasheet/metasheet-cache/blob/main/alerts/runbook.md',
+  /**
+   * Labels a series may lack: `namespace` is there on Kubernetes (the ServiceMonitor adds
+   * it) but not on a plain scrape config. Descriptions render without them, and the
+   * promtool tests fire every alert once without them.
+   */
+  optionalLabels: ['namespace'],
   /** Rate window of the recording rules. */
   rateWindow: '5m',
 

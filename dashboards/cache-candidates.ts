@@ -35,6 +35,7 @@ import {
   sel,
   sumBy,
 } from './queries.ts';
+import { cacheEnabledStat } from './state-panels.ts';
 import { estimateSizeVariable } from './variables.ts';
 
 const HOT = ALERT_CONFIG.candidateHot.accessesPerMinute;
@@ -52,6 +53,8 @@ export function cacheCandidatesDashboard(): dashboard.DashboardBuilder {
     `Key patterns above ${HOT} accesses/min and routes above ${SLOW * 1000} ms p95 are cache candidates; estimates say what hit ratio and memory caching them would take.`,
   )
     .withVariable(estimateSizeVariable())
+    .withRow(new dashboard.RowBuilder('State'))
+    .withPanel(cacheEnabledStat().span(24))
     .withRow(new dashboard.RowBuilder('Hot key patterns'))
     .withPanel(accessesBarGauge())
     .withPanel(accessesTimeseries())

@@ -23,6 +23,7 @@ import {
   sel,
   sumBy,
 } from './queries.ts';
+import { cacheEnabledStat } from './state-panels.ts';
 
 const enabledPatterns = (): string =>
   `${maxBy([...DEPLOYMENT, 'key_pattern'], sel(NAMES.patternEnabled, PATTERN_MATCHERS))} == 1`;
@@ -35,13 +36,19 @@ export function cacheRolloutDashboard(): dashboard.DashboardBuilder {
     'Key patterns served by the real cache (whitelist), how well they hit, cache failures, and latency by A/B variant.',
   )
     .withRow(new dashboard.RowBuilder('Whitelisted patterns'))
+    .withPanel(cacheEnabledStat())
     .withPanel(patternsEnabledStat())
     .withPanel(circuitOpenStat())
     .withPanel(enabledHitRatioTimeseries())
     .withPanel(errorRatioTimeseries())
     .withRow(new dashboard.RowBuilder('A/B split'))
     .withPanel(abRequestsTimeseries())
-    .withPanel(variantLatencyTimeseries());
+    .withPanel(variantLatencyTimeseries())
+    .withRow(new dashboard.RowBuilder('Redis'))
+    .withPanel(redisUpStat())
+    .withPanel(redisMemoryTimeseries())
+    .withPanel(redisPatternMemoryTimeseries())
+    .withPanel(redisPatternKeysTimeseries());
 }
 
 function patternsEnabledStat(): stat.PanelBuilder {
@@ -54,7 +61,7 @@ function patternsEnabledStat(): stat.PanelBuilder {
     )
     .mappings(onOffMapping('off', 'on'))
     .colorMode(common.BigValueColorMode.Value)
-    .span(12);
+    .span(10);
 }
 
 function circuitOpenStat(): stat.PanelBuilder {
@@ -67,7 +74,7 @@ function circuitOpenStat(): stat.PanelBuilder {
     )
     .mappings(onOffMapping('closed', 'open', 'red', 'green'))
     .colorMode(common.BigValueColorMode.Value)
-    .span(12);
+    .span(8);
 }
 
 function enabledHitRatioTimeseries(): timeseries.PanelBuilder {
@@ -137,4 +144,67 @@ function variantLatencyTimeseries(): timeseries.PanelBuilder {
     )
     .unit('s')
     .min(0);
+}
+
+// Redis is shared by every instance, so each reports the same figures: `max`, never `sum`.
+// The figures are read at scrape time (INFO, DBSIZE, SCAN + MEMORY USAGE), not per request.
+
+function redisUpStat(): stat.PanelBuilder {
+  return defaultStat(
+    'Redis reachable',
+    'Per instance: whether the last read of Redis size (at scrape time) got an answer.',
+  )
+    .withTarget(
+      promQuery(maxBy(['instance'], sel(NAMES.redisUp, INSTANCE_MATCHERS)), '{{instance}}'),
+    )
+    .mappings(onOffMapping('down', 'up'))
+    .colorMode(common.BigValueColorMode.Value)
+    .height(8)
+    .span(6);
+}
+
+function redisMemoryTimeseries(): timeseries.PanelBuilder {
+  return defaultTimeseries(
+    'Redis memory and keys',
+    'used_memory and maxmemory (0: no limit) of the whole Redis server, and its keys per database (every prefix, not only the cache).',
+  )
+    .withTarget(promQuery(`max(${sel(NAMES.redisMemoryUsed, INSTANCE_MATCHERS)})`, 'used'))
+    .withTarget(promQuery(`max(${sel(NAMES.redisMemoryMax, INSTANCE_MATCHERS)})`, 'maxmemory'))
+    .withTarget(promQuery(maxBy(['db'], sel(NAMES.redisDbKeys, INSTANCE_MATCHERS)), 'keys {{db}}'))
+    .overrideByName('keys db0', [{ id: 'unit', value: 'short' }])
+    .unit('bytes')
+    .min(0)
+    .span(6);
+}
+
+function redisPatternMemoryTimeseries(): timeseries.PanelBuilder {
+  return defaultTimeseries(
+    'Redis memory by key pattern',
+    "MEMORY USAGE of the cache's value keys and tag sets per pattern (a sample per pattern times its key count).",
+  )
+    .withTarget(
+      promQuery(
+        maxBy(['key_pattern'], sel(NAMES.redisPatternMemory, PATTERN_MATCHERS)),
+        '{{key_pattern}}',
+      ),
+    )
+    .unit('bytes')
+    .min(0)
+    .span(6);
+}
+
+function redisPatternKeysTimeseries(): timeseries.PanelBuilder {
+  return defaultTimeseries(
+    'Keys in Redis by key pattern',
+    'Value keys under the cache prefix per pattern (SCAN at scrape time, bounded; scaled up when cut short).',
+  )
+    .withTarget(
+      promQuery(
+        maxBy(['key_pattern'], sel(NAMES.redisPatternKeys, PATTERN_MATCHERS)),
+        '{{key_pattern}}',
+      ),
+    )
+    .unit('short')
+    .min(0)
+    .span(6);
 }

@@ -69,7 +69,12 @@ function labelProblems(expr: string, templated = ''): string[] {
   ]);
   const used = [
     ...p.groupingLabels,
-    ...[...templated.matchAll(/\{\{ *(?:\$labels\.)?(\w+) *\}\}/g)].map((m) => m[1] ?? ''),
+    // Legends `{{label}}`, and `$labels.x` anywhere in a description (also inside
+    // `{{ with $labels.x }}`); Go template keywords such as `{{ end }}` are not labels.
+    ...[...templated.matchAll(/\{\{ *(\w+) *\}\}/g)]
+      .map((m) => m[1] ?? '')
+      .filter((name) => !['end', 'else'].includes(name)),
+    ...[...templated.matchAll(/\$labels\.(\w+)/g)].map((m) => m[1] ?? ''),
   ];
   return [
     ...problems,

@@ -57,6 +57,12 @@ export const NAMES = {
   configReloads: METRICS.configReloads.name,
   configLastReloadSuccessful: METRICS.configLastReloadSuccessful.name,
   configLastReloadSuccessTime: METRICS.configLastReloadSuccessTime.name,
+  redisUp: METRICS.redisUp.name,
+  redisMemoryUsed: METRICS.redisMemoryUsed.name,
+  redisMemoryMax: METRICS.redisMemoryMax.name,
+  redisDbKeys: METRICS.redisDbKeys.name,
+  redisPatternKeys: METRICS.redisPatternKeys.name,
+  redisPatternMemory: METRICS.redisPatternMemory.name,
 } as const;
 
 /** `metric{m1, m2}`; empty matchers are dropped. */
@@ -69,7 +75,8 @@ export function sel(metric: string, ...matchers: string[]): string {
  * `sum by (labels)` of the rates of several counters, counting each one that exists.
  * `rate()` drops the metric name, so `a or b` would keep only one of two equal label
  * sets and `a + b` would vanish when one counter has no series yet (NullCache never
- * hits): each rate gets a distinct `counter` label before the `or`.
+ * hits): each rate gets a distinct `counter` label before the `or`. One term per line,
+ * so rule files (YAML block scalars) and their diffs stay readable.
  */
 export function sumOfRates(
   labels: readonly string[],
@@ -80,7 +87,7 @@ export function sumOfRates(
   const tagged = metrics.map(
     (m) => `label_replace(${rate(sel(m, matchers), window)}, "counter", "${m}", "", "")`,
   );
-  return sumBy(labels, tagged.join(' or '));
+  return `sum by (${labels.join(', ')}) (\n    ${tagged.join('\n  or\n    ')}\n)`;
 }
 
 /** `rate(selector[window])`. */

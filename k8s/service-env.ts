@@ -19,8 +19,10 @@ export const CONFIG_CHECKSUM_ANNOTATION = 'metasheet.io/config-checksum';
 /**
  * Secret keys the service reads, each exposed as the env variable of the same name. The
  * Secret itself (`StagingConfig.secretName`) is created out of band; the YAML only refers to it.
+ * Only what `service/config.ts` reads: a required key nothing reads would keep pods from
+ * starting when the Secret lacks it (a test holds this list to the service's variables).
  */
-export const SECRET_ENV_KEYS = ['DATABASE_URL', 'JWT_SECRET', 'REDIS_URL'] as const;
+export const SECRET_ENV_KEYS = ['REDIS_URL'] as const;
 
 /** Where the runtime ConfigMap is mounted (a directory mount: subPath mounts never update). */
 export const RUNTIME_CONFIG_DIR = '/etc/metasheet-cache';
@@ -65,4 +67,28 @@ export function configChecksum(data: Readonly<Record<string, string>>): string {
     .sort()
     .map((key) => [key, data[key]]);
   return createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
+}
+
+/**
+ * Pod resources. Memory figures are measured (README, "Pod memory"): the service's RSS under
+ * `make load`-style load with the heap capped as below. ephemeral-storage covers the `/tmp`
+ * emptyDir (tsx's transpile cache) plus container logs.
+ */
+export const POD_RESOURCES = {
+  cpuRequestMillis: 100,
+  cpuLimitMillis: 500,
+  memoryRequestMiB: 160,
+  ephemeralStorageRequestMiB: 64,
+  ephemeralStorageLimitMiB: 128,
+} as const;
+
+/**
+ * V8 old-space cap for a container memory limit: the limit less what is not old space
+ * (new space, code, tsx, buffers, native allocations; measured ≈ 64 MiB of RSS on top of
+ * the old space), at least 64 MiB. Without a cap V8 sizes its heap from the host's
+ * memory, not the cgroup's, and lets RSS grow up to the limit before collecting hard.
+ */
+export const NON_HEAP_RESERVE_MIB = 96;
+export function heapSizeMiB(memoryLimitMiB: number): number {
+  return Math.max(64, memoryLimitMiB - NON_HEAP_RESERVE_MIB);
 }

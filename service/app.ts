@@ -67,7 +67,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.get('/metrics/prom', async (_req, res) => {
-    deps.cache.refreshGauges();
+    await deps.cache.refreshGauges();
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 

@@ -3,7 +3,7 @@ import type { CounterCell } from '../metrics/cell-counter.ts';
 import type { Metrics } from '../metrics/registry.ts';
 import type { Cache, SetOptions } from './cache.ts';
 import type { KeyPatternExtractor } from './key-pattern.ts';
-import { CacheError, fail, type Result } from './result.ts';
+import { CACHE_ERROR_TYPES, CacheError, fail, type Result } from './result.ts';
 import type { CacheStats, PatternCounts } from './stats.ts';
 
 /** The metric cells and statistics of one key pattern, looked up once per operation. */
@@ -107,6 +107,25 @@ export class InstrumentedCache implements Cache {
 
   close(): Promise<void> {
     return this.inner.close().catch(() => undefined);
+  }
+
+  /**
+   * Creates the counter series this implementation may later move, at 0: every
+   * `error_type` (a closed set) and the operation counters of `patterns`. Prometheus'
+   * practice: a series that exists before the first event makes rates and ratios 0, not
+   * "no data", and lets alerts on them evaluate. Idempotent.
+   */
+  initialiseSeries(patterns: readonly string[]): void {
+    const { metrics } = this.deps;
+    for (const error_type of CACHE_ERROR_TYPES)
+      metrics.cacheErrors.cell({ impl: this.impl, error_type });
+    for (const key_pattern of patterns) {
+      const labels = { impl: this.impl, key_pattern };
+      metrics.cacheHits.cell(labels);
+      metrics.cacheMisses.cell(labels);
+      metrics.cacheSets.cell(labels);
+      metrics.cacheDels.cell(labels);
+    }
   }
 
   private cells(pattern: string): PatternCells {

@@ -13,6 +13,7 @@ import { GetBatcher } from './get-batcher.ts';
 import { closeClient, createResilientClient, type RedisClient } from './redis-client.ts';
 import { classifyRedisError, opensBreaker } from './redis-errors.ts';
 import { INVALIDATE_TAG, type LuaScript, SET_WITH_TAGS } from './redis-scripts.ts';
+import { type RedisSized, RedisSizeProbe, type RedisSizeSnapshot } from './redis-size.ts';
 import { exceedsBytes, jitteredTtl, parseReply, serialize } from './redis-values.ts';
 import { CacheError, type CacheErrorType, fail, ok, type Result } from './result.ts';
 import { TimeoutQueue } from './with-timeout.ts';
@@ -74,7 +75,7 @@ export interface RedisCacheStatus {
  * repeated `timeout`/`connection` failures and lets a probe through after a cool-down.
  * Keys are `<prefix>v:<key>`, tag sets `<prefix>t:<tag>`.
  */
-export class RedisCache implements Cache {
+export class RedisCache implements Cache, RedisSized {
   readonly impl = 'redis';
   readonly keyPrefix: string;
   readonly maxValueBytes: number;
@@ -92,6 +93,7 @@ export class RedisCache implements Cache {
   #notReadyType: CacheErrorType = 'connection';
   readonly #onOpError: ((err: CacheError) => void) | undefined;
   #closed: Promise<void> | undefined;
+  #size: RedisSizeProbe | undefined;
 
   constructor(opts: RedisCacheOptions) {
     if (opts.keyPrefix.length === 0) throw new RangeError('keyPrefix must not be empty');
@@ -169,6 +171,21 @@ export class RedisCache implements Cache {
       lastErrorType: this.#lastErrorType,
       lastClientError: this.#lastClientError,
     };
+  }
+
+  /**
+   * Memory and keys of this cache in Redis, read at scrape time (never per request; see
+   * `RedisSizeProbe`). Bypasses the breaker: it reports whether Redis answers at all.
+   */
+  readSize(patternOf: (key: string) => string): Promise<RedisSizeSnapshot | undefined> {
+    this.#size ??= new RedisSizeProbe({
+      keyPrefix: this.keyPrefix,
+      send: (args) =>
+        this.#closed || !this.#client.isReady
+          ? Promise.reject(new Error('Redis not connected'))
+          : this.#client.sendCommand(args),
+    });
+    return this.#size.read(patternOf);
   }
 
   /** Resolves `ok(true)` once connected, or a `connection` error after `withinMs` (for start-up checks). */

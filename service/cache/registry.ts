@@ -2,6 +2,7 @@ import { type BreakerView, breakerOf } from './breaker-view.ts';
 import type { Cache, SetOptions } from './cache.ts';
 import { type InstrumentationDeps, InstrumentedCache } from './instrumented.ts';
 import { NullCache } from './null-cache.ts';
+import { isRedisSized, type RedisSizeSnapshot } from './redis-size.ts';
 import type { CacheErrorType, Result } from './result.ts';
 import type { PatternStats } from './stats.ts';
 import { envelopeBytes, ValidatingCache, type ValuePolicy } from './validating-cache.ts';
@@ -78,7 +79,7 @@ interface Slot {
  */
 export class CacheRegistry implements Cache {
   private slot: Slot;
-  private readonly observeOnly: Cache;
+  private readonly observeOnly: InstrumentedCache;
   private readonly instrumentation: InstrumentationDeps;
   private readonly disabled: Cache = new NullCache();
   private enabled: boolean;
@@ -101,6 +102,7 @@ export class CacheRegistry implements Cache {
     this.publishEnabled(undefined);
     deps.metrics.keyPatternLimit.set(deps.patterns.limit);
     this.publishWhitelist(null);
+    this.initialiseSeries();
   }
 
   /** The active implementation's name (`null`, `memory`, `redis`). */
@@ -131,6 +133,7 @@ export class CacheRegistry implements Cache {
     this.swaps++;
     this.activeSince = new Date();
     this.publishEnabled(prev.cache.impl);
+    this.initialiseSeries();
     prev.retired = true;
     if (prev.inFlight > 0) await new Promise<void>((resolve) => (prev.drained = resolve));
     await prev.cache.close();
@@ -141,6 +144,7 @@ export class CacheRegistry implements Cache {
   setEnabled(enabled: boolean): void {
     this.enabled = enabled;
     this.publishEnabled(undefined);
+    this.initialiseSeries();
   }
 
   /** Sets the Phase 3 whitelist (`null`: every pattern uses the active implementation). */
@@ -148,6 +152,7 @@ export class CacheRegistry implements Cache {
     const before = this.allowed;
     this.allowed = patterns ? new Set(patterns) : null;
     this.publishWhitelist(before);
+    this.initialiseSeries();
   }
 
   /** Whether gets/sets of `pattern` reach the active implementation. */
@@ -208,16 +213,24 @@ export class CacheRegistry implements Cache {
   }
 
   /**
-   * Sets the gauges read at scrape time: `cache_key_patterns_tracked`, and for an
-   * implementation that knows its size (MemoryCache) `cache_entries` / `cache_size_bytes`.
+   * Sets the gauges read at scrape time: `cache_key_patterns_tracked`; for an
+   * implementation that knows its size (MemoryCache) `cache_entries` / `cache_size_bytes`;
+   * for one backed by Redis the `redis_*` and `cache_redis_*` gauges (a bounded read of
+   * Redis, cached between scrapes; see `RedisSizeProbe`).
    */
-  refreshGauges(): void {
+  async refreshGauges(): Promise<void> {
     const { metrics, patterns } = this.deps;
     metrics.keyPatternsTracked.set(patterns.size);
     const inner = unwrap(this.slot.cache);
     if (isSized(inner)) {
       metrics.cacheEntries.set({ impl: inner.impl }, inner.entries);
       metrics.cacheSizeBytes.set({ impl: inner.impl }, inner.bytes);
+    }
+    if (isRedisSized(inner)) {
+      const snap = await inner.readSize((key) => patterns.classify(key));
+      if (snap) publishRedisSize(metrics, snap);
+    } else {
+      publishRedisSize(metrics, undefined);
     }
   }
 
@@ -246,6 +259,23 @@ export class CacheRegistry implements Cache {
     } finally {
       slot.inFlight--;
       if (slot.retired && slot.inFlight === 0) slot.drained?.();
+    }
+  }
+
+  /**
+   * While enabled, creates at 0 the counter series known up front: every error type of
+   * the active implementation, and for each pattern admitted at start the operation
+   * counters of the implementation that will serve it (the active one when whitelisted,
+   * the observe-only NullCache otherwise). Disabled: nothing (no cache series at all).
+   */
+  private initialiseSeries(): void {
+    if (!this.enabled) return;
+    const known = this.deps.patterns.patterns();
+    const served = known.filter((p) => this.allowed === null || this.allowed.has(p));
+    const active = this.slot.cache;
+    if (active instanceof InstrumentedCache) active.initialiseSeries(served);
+    if (served.length < known.length) {
+      this.observeOnly.initialiseSeries(known.filter((p) => !served.includes(p)));
     }
   }
 
@@ -279,4 +309,32 @@ export function unwrap(cache: Cache): Cache {
   let c = cache;
   while (c instanceof InstrumentedCache || c instanceof ValidatingCache) c = c.inner;
   return c;
+}
+
+/** Sets the Redis size gauges from a snapshot; without Redis (or while it is down) removes the sizes. */
+function publishRedisSize(
+  metrics: CacheRegistryOptions['metrics'],
+  snap: RedisSizeSnapshot | undefined,
+): void {
+  for (const g of [
+    metrics.redisMemoryUsed,
+    metrics.redisMemoryMax,
+    metrics.redisDbKeys,
+    metrics.redisPatternKeys,
+    metrics.redisPatternMemory,
+  ])
+    g.reset();
+  if (snap === undefined) {
+    metrics.redisUp.reset();
+    return;
+  }
+  metrics.redisUp.set(snap.up ? 1 : 0);
+  if (!snap.up) return;
+  metrics.redisMemoryUsed.set(snap.usedMemoryBytes);
+  metrics.redisMemoryMax.set(snap.maxMemoryBytes);
+  for (const [db, keys] of Object.entries(snap.dbKeys)) metrics.redisDbKeys.set({ db }, keys);
+  for (const [key_pattern, size] of snap.patterns) {
+    metrics.redisPatternKeys.set({ key_pattern }, size.keys);
+    metrics.redisPatternMemory.set({ key_pattern }, size.bytes);
+  }
 }

@@ -157,6 +157,39 @@ export const METRICS = {
     help: 'Unix time of the last configuration applied (start or successful reload).',
     labels: [],
   },
+  // Phase 3: what the cache holds in Redis, read at scrape time (service/cache/redis-size.ts).
+  // The first four follow redis_exporter's names (oliver006/redis_exporter), so a team
+  // running it finds the same series; ours carry this service's job/instance labels.
+  redisUp: {
+    name: 'redis_up',
+    help: '1 when the last read of Redis size (INFO, DBSIZE, SCAN) succeeded, else 0.',
+    labels: [],
+  },
+  redisMemoryUsed: {
+    name: 'redis_memory_used_bytes',
+    help: 'used_memory of INFO memory of the Redis the cache uses (whole server).',
+    labels: [],
+  },
+  redisMemoryMax: {
+    name: 'redis_memory_max_bytes',
+    help: 'maxmemory of INFO memory of the Redis the cache uses (0: no limit).',
+    labels: [],
+  },
+  redisDbKeys: {
+    name: 'redis_db_keys',
+    help: 'Keys per database of INFO keyspace of the Redis the cache uses (all prefixes).',
+    labels: ['db'],
+  },
+  redisPatternKeys: {
+    name: 'cache_redis_keys',
+    help: 'Value keys under the cache prefix in Redis, by key pattern (SCAN; scaled when cut short).',
+    labels: ['key_pattern'],
+  },
+  redisPatternMemory: {
+    name: 'cache_redis_memory_bytes',
+    help: 'MEMORY USAGE of the value keys and tag sets of a key pattern (sampled per pattern, times the key count).',
+    labels: ['key_pattern'],
+  },
 } as const;
 
 /** `result` label values of `cache_config_reloads_total`. */

@@ -32,6 +32,12 @@ export interface Metrics {
   readonly configReloads: Counter<LabelsOf<'configReloads'>>;
   readonly configLastReloadSuccessful: Gauge;
   readonly configLastReloadSuccessTime: Gauge;
+  readonly redisUp: Gauge;
+  readonly redisMemoryUsed: Gauge;
+  readonly redisMemoryMax: Gauge;
+  readonly redisDbKeys: Gauge<LabelsOf<'redisDbKeys'>>;
+  readonly redisPatternKeys: Gauge<LabelsOf<'redisPatternKeys'>>;
+  readonly redisPatternMemory: Gauge<LabelsOf<'redisPatternMemory'>>;
 }
 
 /** Options of `createMetrics`. */
@@ -71,6 +77,12 @@ export function createMetrics(registry: Registry, opts: CreateMetricsOptions = {
     configReloads: counter('configReloads'),
     configLastReloadSuccessful: gauge('configLastReloadSuccessful'),
     configLastReloadSuccessTime: gauge('configLastReloadSuccessTime'),
+    redisUp: gauge('redisUp'),
+    redisMemoryUsed: gauge('redisMemoryUsed'),
+    redisMemoryMax: gauge('redisMemoryMax'),
+    redisDbKeys: gauge('redisDbKeys'),
+    redisPatternKeys: gauge('redisPatternKeys'),
+    redisPatternMemory: gauge('redisPatternMemory'),
   };
 }
 

@@ -12,6 +12,8 @@ export interface OwnRedis {
   readonly port: number;
   /** The URL with another password (or none): to test auth failures. */
   urlWith(password?: string): string;
+  /** Process id (e.g. to SIGSTOP it and simulate a stall). */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -19,6 +21,8 @@ export interface OwnRedis {
 export interface OwnRedisOptions {
   /** `--requirepass`: clients must AUTH with it. @default none */
   readonly password?: string;
+  /** Port to listen on. @default a free loopback port */
+  readonly port?: number;
 }
 
 /** Absolute path of `redis-server`; throws saying how to install it when missing. */
@@ -41,7 +45,7 @@ export async function startRedis(
   opts: OwnRedisOptions = {},
 ): Promise<OwnRedis> {
   const bin = requireRedisServer();
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'own-redis-'));
   const proc: ChildProcess = spawn(
     bin,
@@ -81,6 +85,7 @@ export async function startRedis(
     url,
     port,
     urlWith,
+    pid: proc.pid ?? 0,
     async stop() {
       if (proc.exitCode === null) {
         const exited = new Promise((r) => proc.once('exit', r));
