@@ -1,7 +1,9 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { exampleApi } from './api/example-api.ts';
+import { type GracePolicy, NO_GRACE } from './api/grace.ts';
 import { UNMATCHED_ROUTE } from './api/routes-table.ts';
 import { SingleFlight } from './api/single-flight.ts';
+import type { LoadLock } from './cache/load-lock.ts';
 import type { CacheRegistry } from './cache/registry.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics/registry.ts';
@@ -16,6 +18,10 @@ export interface AppDeps {
   readonly nodeEnv: 'development' | 'test' | 'production';
   /** TTL of values cached by the example API. @default 300_000 */
   readonly ttlMs?: number;
+  /** Grace (stale-if-error), soft timeout and early refresh. @default NO_GRACE (off) */
+  readonly grace?: GracePolicy;
+  /** Cross-replica load lock (CACHE_LOCK). @default none */
+  readonly loadLock?: LoadLock;
   /** Percent of traffic in the A/B control group. @default 0 */
   readonly abControlPercent?: number;
   /** Sizing estimator, whose curves `GET /internal/cache` shows. @default none */
@@ -45,7 +51,11 @@ export function createApp(deps: AppDeps): Express {
       res.status(404).json({ error: 'not found' });
       return;
     }
-    res.json({ ...deps.cache.status(), estimates: deps.estimator?.curves() ?? null });
+    res.json({
+      ...deps.cache.status(),
+      estimates: deps.estimator?.curves() ?? null,
+      source: deps.source.status(),
+    });
   });
 
   app.get('/metrics/prom', async (_req, res) => {
@@ -61,6 +71,8 @@ export function createApp(deps: AppDeps): Express {
       flights: new SingleFlight(),
       ttlMs: deps.ttlMs ?? 300_000,
       writes: { generation: 0 },
+      grace: deps.grace ?? NO_GRACE,
+      ...(deps.loadLock ? { lock: deps.loadLock } : {}),
       abControlPercent: deps.abControlPercent ?? 0,
     }),
   );

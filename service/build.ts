@@ -8,6 +8,7 @@ import { L1CoherentCache } from './cache/l1-coherent.ts';
 import { MemoryCache } from './cache/memory-cache.ts';
 import { NullCache } from './cache/null-cache.ts';
 import { RedisCache } from './cache/redis-cache.ts';
+import { RedisLoadLock } from './cache/redis-lock.ts';
 import { CacheRegistry } from './cache/registry.ts';
 import { CacheStats } from './cache/stats.ts';
 import type { Config } from './config.ts';
@@ -93,17 +94,48 @@ export function buildDeps(config: Config, logger: Logger, isDraining?: () => boo
     initial: config.FEATURE_CACHE ? buildCache(config, metrics, logger) : new NullCache(),
     whitelist: config.CACHE_PATTERNS ?? null,
   });
+  const loadLock =
+    config.FEATURE_CACHE && config.CACHE_LOCK
+      ? new RedisLoadLock({
+          url: config.REDIS_URL,
+          keyPrefix: config.REDIS_KEY_PREFIX,
+          ttlMs: config.CACHE_LOCK_TTL_MS,
+          waitMs: config.CACHE_LOCK_WAIT_MS,
+          timeoutMs: config.REDIS_TIMEOUT_MS,
+        })
+      : undefined;
   return {
     cache,
     metrics,
     logger,
-    source: new MetaSheetSource({ latencyScale: config.SOURCE_LATENCY_SCALE }),
+    source: buildSource(config),
+    grace: {
+      graceMs: config.CACHE_GRACE_SECONDS * 1000,
+      softTimeoutMs: config.CACHE_SOFT_TIMEOUT_MS,
+      earlyRefreshBeta: config.CACHE_EARLY_REFRESH_BETA,
+    },
+    ...(loadLock ? { loadLock } : {}),
     nodeEnv: config.NODE_ENV,
     ttlMs: config.CACHE_TTL_SECONDS * 1000,
     abControlPercent: config.CACHE_AB_CONTROL_PERCENT,
     ...(estimator ? { estimator } : {}),
     ...(isDraining ? { isDraining } : {}),
   };
+}
+
+/** The embedded source with the configured timeout and faults (the outage window counts from now). */
+export function buildSource(config: Config, startMs = Date.now()): MetaSheetSource {
+  const outageMs = config.SOURCE_OUTAGE_SECONDS * 1000;
+  const fromMs = startMs + config.SOURCE_OUTAGE_START_SECONDS * 1000;
+  return new MetaSheetSource({
+    latencyScale: config.SOURCE_LATENCY_SCALE,
+    timeoutMs: config.SOURCE_TIMEOUT_MS,
+    faults: {
+      errorRate: config.SOURCE_ERROR_RATE,
+      extraLatencyMs: config.SOURCE_EXTRA_LATENCY_MS,
+      ...(outageMs > 0 ? { outage: { fromMs, untilMs: fromMs + outageMs } } : {}),
+    },
+  });
 }
 
 /** `NullCache` → "NullCache", for the startup line `Cache: enabled (impl: MemoryCache)`. */

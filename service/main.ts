@@ -36,6 +36,10 @@ function main(): void {
       l1: config.CACHE_IMPL === 'redis' && config.CACHE_L1,
       whitelist: config.CACHE_PATTERNS ?? null,
       abControlPercent: config.CACHE_AB_CONTROL_PERCENT,
+      graceSeconds: config.CACHE_GRACE_SECONDS,
+      earlyRefreshBeta: config.CACHE_EARLY_REFRESH_BETA,
+      lock: config.CACHE_LOCK,
+      sourceFaults: deps.source.faults,
     });
     logger.info(`listening on http://127.0.0.1:${port}`, { port, nodeEnv: config.NODE_ENV });
   });
@@ -56,7 +60,7 @@ function main(): void {
     }, config.SHUTDOWN_TIMEOUT_MS);
     force.unref();
     server.close(async () => {
-      await deps.cache.close();
+      await Promise.all([deps.cache.close(), deps.loadLock?.close()]);
       logger.info('shutdown complete');
       process.exit(0);
     });

@@ -2,6 +2,7 @@ import type { AccessObserver } from '../estimator/observer.ts';
 import type { CounterCell } from '../metrics/cell-counter.ts';
 import type { Metrics } from '../metrics/registry.ts';
 import type { Cache, SetOptions } from './cache.ts';
+import { freshTtlOf, isStaleEntry } from './fresh-entry.ts';
 import type { KeyPatternExtractor } from './key-pattern.ts';
 import { CacheError, fail, type Result } from './result.ts';
 import type { CacheStats, PatternCounts } from './stats.ts';
@@ -24,6 +25,8 @@ export interface InstrumentationDeps {
   readonly observer?: AccessObserver;
   /** Clock in ms for the observer. @default Date.now */
   readonly now?: () => number;
+  /** Wall clock of grace entries' fresh time (shared across replicas). @default Date.now */
+  readonly wallNow?: () => number;
 }
 
 /**
@@ -34,6 +37,7 @@ export interface InstrumentationDeps {
 export class InstrumentedCache implements Cache {
   readonly impl: string;
   private readonly now: () => number;
+  private readonly wallNow: () => number;
   // Bounded by the pattern limit (+ `other`): patterns come from the extractor.
   private readonly byPattern = new Map<string, PatternCells>();
 
@@ -43,6 +47,7 @@ export class InstrumentedCache implements Cache {
   ) {
     this.impl = inner.impl;
     this.now = deps.now ?? Date.now;
+    this.wallNow = deps.wallNow ?? Date.now;
   }
 
   async get<T>(key: string): Promise<Result<T | undefined>> {
@@ -59,7 +64,8 @@ export class InstrumentedCache implements Cache {
     if (!r.ok) {
       cells.counts.errors++;
       this.deps.metrics.cacheErrors.inc({ impl: this.impl, error_type: r.error.type });
-    } else if (r.value === undefined) {
+    } else if (r.value === undefined || isStaleEntry(r.value, this.wallNow())) {
+      // A stale entry kept for grace is a miss: the caller has to refresh it.
       cells.counts.misses++;
       cells.misses.value++;
     } else {
@@ -73,7 +79,9 @@ export class InstrumentedCache implements Cache {
     const { patterns, observer } = this.deps;
     const pattern = patterns.extract(key);
     // Sized lazily: the estimator serialises only the values of keys it samples.
-    observer?.onSet(pattern, key, () => jsonBytes(value), opts.ttlMs, this.now());
+    // An entry kept past its TTL for grace: the estimator models the fresh TTL.
+    const ttlMs = observer ? (freshTtlOf(value, this.wallNow()) ?? opts.ttlMs) : opts.ttlMs;
+    observer?.onSet(pattern, key, () => jsonBytes(value), ttlMs, this.now());
     const cells = this.cells(pattern);
     cells.counts.sets++;
     cells.sets.value++;

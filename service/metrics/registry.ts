@@ -29,6 +29,7 @@ export interface Metrics {
   readonly abRequests: CellCounter<LabelsOf<'abRequests'>>;
   readonly circuitOpen: Gauge<LabelsOf<'circuitOpen'>>;
   readonly patternEnabled: Gauge<LabelsOf<'patternEnabled'>>;
+  readonly staleServed: Counter<LabelsOf<'staleServed'>>;
 }
 
 /** Options of `createMetrics`. */
@@ -65,6 +66,7 @@ export function createMetrics(registry: Registry, opts: CreateMetricsOptions = {
     abRequests: cells('abRequests'),
     circuitOpen: gauge('circuitOpen'),
     patternEnabled: gauge('patternEnabled'),
+    staleServed: counter('staleServed'),
   };
 }
 
