@@ -22,6 +22,8 @@ export interface AppDeps {
   readonly grace?: GracePolicy;
   /** Cross-replica load lock (CACHE_LOCK). @default none */
   readonly loadLock?: LoadLock;
+  /** Wall clock of cached values' fresh times (tests move it). @default Date.now */
+  readonly now?: () => number;
   /** Percent of traffic in the A/B control group. @default 0 */
   readonly abControlPercent?: number;
   /** Sizing estimator, whose curves `GET /internal/cache` shows. @default none */
@@ -73,6 +75,7 @@ export function createApp(deps: AppDeps): Express {
       writes: { generation: 0 },
       grace: deps.grace ?? NO_GRACE,
       ...(deps.loadLock ? { lock: deps.loadLock } : {}),
+      ...(deps.now ? { now: deps.now } : {}),
       abControlPercent: deps.abControlPercent ?? 0,
     }),
   );

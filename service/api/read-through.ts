@@ -166,12 +166,12 @@ async function loadAndStore<T>(
   }
   try {
     const generation = d.writes.generation;
-    const t0 = clock(d);
+    const t0 = performance.now(); // load time: monotonic, unlike the wall clock of fresh times
     const value = await r.load();
     if (value === undefined || generation !== d.writes.generation) return { value, stored: false };
     const now = clock(d);
     const graceMs = d.grace?.graceMs ?? 0;
-    const entry = freshEntry(value, now + d.ttlMs, now - t0);
+    const entry = freshEntry(value, now + d.ttlMs, performance.now() - t0);
     const set = await d.cache.set(r.key, entry, { ttlMs: d.ttlMs + graceMs, tags: r.tags });
     return { value, stored: set.ok && set.value };
   } finally {
