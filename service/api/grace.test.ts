@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { freshEntry } from '../cache/fresh-entry.ts';
+import type { LoadLock } from '../cache/load-lock.ts';
 import { MemoryCache } from '../cache/memory-cache.ts';
 import { METRICS } from '../metrics/names.ts';
 import { buildTestApp } from '../testing/build-test-app.ts';
@@ -186,5 +187,28 @@ describe('cacheStatusHeader', () => {
       cacheStatusHeader({ kind: 'forward', fwd: 'uri-miss', stored: false, collapsed: true }),
     ).toBe('metasheet-cache; fwd=uri-miss; collapsed');
     expect(cacheStatusHeader({ kind: 'bypass' })).toBe('metasheet-cache; fwd=bypass');
+  });
+});
+
+describe('load lock fallbacks (a stub LoadLock: the real one is tested against Redis)', () => {
+  const stubLock = (state: 'busy' | 'unavailable', waitMs = 80): LoadLock => ({
+    waitMs,
+    acquire: async () =>
+      state === 'busy' ? { state } : { state, reason: 'lock store not connected' },
+    close: async () => {},
+  });
+
+  it('a lock error loads as if there were no lock', async () => {
+    const built = buildTestApp({ cache: new MemoryCache(), loadLock: stubLock('unavailable') });
+    await request(built.app).get('/api/sheets/3').expect(200);
+    expect(built.source.loads.sheet).toBe(1);
+  });
+
+  it('a busy lock whose holder never stores: waits waitMs, then loads itself', async () => {
+    const built = buildTestApp({ cache: new MemoryCache(), loadLock: stubLock('busy', 80) });
+    const t0 = performance.now();
+    await request(built.app).get('/api/sheets/3').expect(200);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(75);
+    expect(built.source.loads.sheet).toBe(1);
   });
 });
