@@ -106,6 +106,13 @@ export function buildAlertGroup(): RuleGroup {
         summary: 'The cache circuit breaker is open.',
         description: `The circuit breaker of cache {{ $labels.impl }} on {{ $labels.instance }} of ${dep} has bypassed the cache for ${C.circuitOpen.for}; every request goes to the source.`,
       }),
+      alert('StaleServing', {
+        expr: `${RECORDED.staleServed} * ${PER_MINUTE} > ${C.staleServing.perMinute}`,
+        for: C.staleServing.for,
+        severity: 'warning',
+        summary: 'Stale cached values are being served because the source fails.',
+        description: `Key pattern {{ $labels.key_pattern }} of ${dep} served {{ printf "%.0f" $value }} stale values per minute (above ${C.staleServing.perMinute} for ${C.staleServing.for}): refreshes from the source fail or time out, and grace is hiding it until it runs out.`,
+      }),
     ],
   };
 }

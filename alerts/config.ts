@@ -25,6 +25,8 @@ export const ALERT_CONFIG = {
   candidateRouteSlow: { p95Seconds: 0.5, for: '15m' },
   patternCardinality: { ratio: 0.8, for: '15m' },
   circuitOpen: { for: '5m' },
+  /** Grace is hiding a failing source: stale values served per minute, per key pattern. */
+  staleServing: { perMinute: 1, for: '10m' },
 } as const;
 
 /** The runbook URL of an alert: the runbook file plus the GitHub slug of its heading. */

@@ -143,6 +143,18 @@ export const ALERT_CASES: readonly AlertCase[] = [
     labels: { ...inst, impl: 'redis' },
     description: `The circuit breaker of cache redis on ${inst.instance} of staging/${C.job} has bypassed the cache for 5m; every request goes to the source.`,
   },
+  {
+    alert: 'StaleServing',
+    bad: [s(NAMES.staleServed, { ...inst, key_pattern: 'sheet' }, rising(30))],
+    // A trickle below the threshold, and a burst that stopped (one failed refresh wave).
+    good: [
+      s(NAMES.staleServed, { ...inst, key_pattern: 'sheet' }, rising(0.5)),
+      s(NAMES.staleServed, { ...inst, key_pattern: 'user' }, '0+100x3 300x130'),
+    ],
+    pendingFromMin: 1,
+    labels: { ...dep, key_pattern: 'sheet' },
+    description: `Key pattern sheet of staging/${C.job} served 30 stale values per minute (above 1 for 10m): refreshes from the source fail or time out, and grace is hiding it until it runs out.`,
+  },
 ];
 
 /** A check of a recorded series at one time (promtool `promql_expr_test`). */

@@ -28,6 +28,7 @@ export const RECORDED = {
   errorRatio: `namespace_job:cache_error_ratio:rate${w}`,
   routeLatency: 'namespace_job_route_method:http_request_duration_seconds:histogram_quantile',
   variantLatency: 'namespace_job_variant:http_request_duration_seconds:histogram_quantile',
+  staleServed: `namespace_job_key_pattern:cache_stale_served:rate${w}`,
 } as const;
 
 /** Metric names used in PromQL, from the contract; histogram series carry their suffix. */
@@ -52,6 +53,7 @@ export const NAMES = {
   abRequests: METRICS.abRequests.name,
   circuitOpen: METRICS.circuitOpen.name,
   patternEnabled: METRICS.patternEnabled.name,
+  staleServed: METRICS.staleServed.name,
 } as const;
 
 /** `metric{m1, m2}`; empty matchers are dropped. */

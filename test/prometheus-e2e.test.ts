@@ -4,7 +4,8 @@
  * Every dashboard query and every rule must work on what the service really exports.
  *
  * Instance "memory": FEATURE_CACHE=true, CACHE_IMPL=memory, whitelist sheet,user and a 50%
- * A/B control group (Phase 3 series: pattern enabled, A/B requests, variant latency).
+ * A/B control group (Phase 3 series: pattern enabled, A/B requests, variant latency), TTL 2 s
+ * with grace and a source failing half its calls (stale values served: grace series).
  * Instance "redis-down": CACHE_IMPL=redis pointed at a closed port, so cache errors and
  * the open circuit breaker are real series, not zeros that never appear.
  */
@@ -31,7 +32,7 @@ const VALUES = {
  * minutes). CandidateHot is not among them: it needs > 100 gets/min averaged over 5m,
  * and `rate()` over a 5m window with seconds of history stays far below that.
  */
-const EXPECT_ACTIVE = ['ErrorsHigh', 'CircuitOpen', 'CandidateRouteSlow'];
+const EXPECT_ACTIVE = ['ErrorsHigh', 'CircuitOpen', 'CandidateRouteSlow', 'StaleServing'];
 const EXPECT_INACTIVE = ['MetricsAbsent', 'Disabled', 'KeyPatternCardinalityHigh'];
 const WAIT_MS = 40_000;
 
@@ -108,6 +109,9 @@ beforeAll(async () => {
       CACHE_IMPL: 'memory',
       CACHE_PATTERNS: 'sheet,user',
       CACHE_AB_CONTROL_PERCENT: '50',
+      CACHE_TTL_SECONDS: '2',
+      CACHE_GRACE_SECONDS: '300',
+      SOURCE_ERROR_RATE: '0.5',
     }),
     startService({
       FEATURE_CACHE: 'true',
