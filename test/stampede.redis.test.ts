@@ -20,8 +20,9 @@ afterAll(async () => {
 });
 
 /** Two instances ("replicas") of the real wiring, each with its own source, sharing one Redis. */
-async function twoInstances(lock: boolean, keyPrefix: string) {
+async function twoInstances(lock: boolean, keyPrefix: string, extra: Record<string, string> = {}) {
   const env = {
+    ...extra,
     FEATURE_CACHE: 'true',
     CACHE_IMPL: 'redis',
     REDIS_KEY_PREFIX: keyPrefix,
@@ -82,6 +83,25 @@ describe('hot key at expiry: 2 instances, one Redis, 500 concurrent requests', (
       expect(loadsA + loadsB).toBeGreaterThanOrEqual(1); // it did expire and was loaded again
     });
   }
+});
+
+describe('hot key gone stale (in grace), lock on: one replica refreshes, the other waits for it', () => {
+  it('500 concurrent requests over 2 instances: exactly 1 source load (the refresh), all 200', async () => {
+    const p = `${prefix}grace:`;
+    const [a, b] = await twoInstances(true, p, { CACHE_GRACE_SECONDS: '300' });
+    if (!a || !b) throw new Error('instances did not start');
+    const path = '/api/sheets/78';
+    expect((await fetch(a.url + path)).status).toBe(200);
+    // Its fresh time passes (the entry says so), the copy stays in Redis for grace.
+    const key = `${p}v:sheet:78`;
+    const entry = JSON.parse((await admin.get(key)) ?? 'null') as { f: number };
+    entry.f = Date.now() - 1_000;
+    await admin.set(key, JSON.stringify(entry), { KEEPTTL: true });
+    await burst([a, b], path);
+    const loads = a.deps.source.loads.sheet - 1 + b.deps.source.loads.sheet;
+    console.log(`lock on, stale in grace: source loads after expiry ${loads}`);
+    expect(loads).toBe(1);
+  });
 });
 
 describe('RedisLoadLock', () => {
