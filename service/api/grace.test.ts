@@ -212,3 +212,19 @@ describe('load lock fallbacks (a stub LoadLock: the real one is tested against R
     expect(built.source.loads.sheet).toBe(1);
   });
 });
+
+describe('GET /internal/cache shows the source', () => {
+  it('with its timeout, faults, loads and failures', async () => {
+    const a = app();
+    await request(a.app).get('/api/sheets/1').expect(200);
+    a.source.setFaults({ errorRate: 1, extraLatencyMs: 5 });
+    await request(a.app).get('/api/sheets/2').expect(503);
+    const res = await request(a.app).get('/internal/cache').expect(200);
+    expect(res.body.source).toMatchObject({
+      timeoutMs: 150,
+      faults: { errorRate: 1, extraLatencyMs: 5, outage: null },
+      loads: { sheet: 2 },
+      failures: { error: 1, timeout: 0 },
+    });
+  });
+});
