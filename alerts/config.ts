@@ -33,6 +33,8 @@ export const ALERT_CONFIG = {
   circuitOpen: { for: '5m' },
   /** A CACHE_CONFIG_FILE reload failed and no good one followed (running config is older). */
   configReloadFailed: { for: '5m' },
+  /** Grace is hiding a failing source: stale values served per minute, per key pattern. */
+  staleServing: { perMinute: 1, for: '10m' },
 } as const;
 
 /** The runbook URL of an alert: the runbook file plus the GitHub slug of its heading. */

@@ -169,6 +169,19 @@ export const ALERT_CASES: readonly AlertCase[] = [
     description: (d) =>
       `The last reload of CACHE_CONFIG_FILE on ${inst.instance} of ${d} failed and no good one followed for 5m; it runs the configuration it applied 7m 0s ago.`,
   },
+  {
+    alert: 'StaleServing',
+    bad: [s(NAMES.staleServed, { ...inst, key_pattern: 'sheet' }, rising(30))],
+    // A trickle below the threshold, and a burst that stopped (one failed refresh wave).
+    good: [
+      s(NAMES.staleServed, { ...inst, key_pattern: 'sheet' }, rising(0.5)),
+      s(NAMES.staleServed, { ...inst, key_pattern: 'user' }, '0+100x3 300x130'),
+    ],
+    pendingFromMin: 1,
+    labels: { ...dep, key_pattern: 'sheet' },
+    description: (d) =>
+      `Key pattern sheet of ${d} served 30 stale values per minute (above 1 for 10m): refreshes from the source fail or time out, and grace is hiding it until it runs out.`,
+  },
 ];
 
 /** A check of a recorded series at one time (promtool `promql_expr_test`). */

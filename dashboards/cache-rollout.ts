@@ -18,6 +18,7 @@ import {
   maxBy,
   NAMES,
   PATTERN_MATCHERS,
+  PER_MINUTE,
   RECORDED,
   rate,
   sel,
@@ -41,6 +42,8 @@ export function cacheRolloutDashboard(): dashboard.DashboardBuilder {
     .withPanel(circuitOpenStat())
     .withPanel(enabledHitRatioTimeseries())
     .withPanel(errorRatioTimeseries())
+    .withRow(new dashboard.RowBuilder('Grace (stale-if-error)'))
+    .withPanel(staleServedTimeseries())
     .withRow(new dashboard.RowBuilder('A/B split'))
     .withPanel(abRequestsTimeseries())
     .withPanel(variantLatencyTimeseries())
@@ -111,6 +114,23 @@ function errorRatioTimeseries(): timeseries.PanelBuilder {
     )
     .unit('percentunit')
     .min(0);
+}
+
+function staleServedTimeseries(): timeseries.PanelBuilder {
+  return thresholdTimeseries(
+    'Stale responses/s by key pattern',
+    'Reads answered from a stale copy in grace because the refresh failed or missed the soft timeout; the dashed line is the MetasheetCacheStaleServing threshold.',
+    ALERT_CONFIG.staleServing.perMinute / PER_MINUTE,
+  )
+    .withTarget(
+      promQuery(
+        sumBy(['key_pattern'], rate(sel(NAMES.staleServed, PATTERN_MATCHERS), '$__rate_interval')),
+        '{{key_pattern}}',
+      ),
+    )
+    .unit('reqps')
+    .min(0)
+    .span(24);
 }
 
 function abRequestsTimeseries(): timeseries.PanelBuilder {

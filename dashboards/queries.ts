@@ -28,6 +28,7 @@ export const RECORDED = {
   errorRatio: `namespace_job:cache_error_ratio:rate${w}`,
   routeLatency: 'namespace_job_route_method:http_request_duration_seconds:histogram_quantile',
   variantLatency: 'namespace_job_variant:http_request_duration_seconds:histogram_quantile',
+  staleServed: `namespace_job_key_pattern:cache_stale_served:rate${w}`,
 } as const;
 
 /** Metric names used in PromQL, from the contract; histogram series carry their suffix. */
@@ -63,6 +64,7 @@ export const NAMES = {
   redisDbKeys: METRICS.redisDbKeys.name,
   redisPatternKeys: METRICS.redisPatternKeys.name,
   redisPatternMemory: METRICS.redisPatternMemory.name,
+  staleServed: METRICS.staleServed.name,
 } as const;
 
 /** `metric{m1, m2}`; empty matchers are dropped. */

@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     signal: controller.signal,
     onProgress: (p) =>
       process.stderr.write(
-        `\rloadgen: ${(p.elapsedMs / 1000).toFixed(0)}/${durationS}s sent=${p.sent} ok=${p.ok} 4xx=${p.clientErrors} failed=${p.failed} skipped=${p.skipped} p95=${percentile(p.latenciesMs, 95).toFixed(0)}ms   `,
+        `\rloadgen: ${(p.elapsedMs / 1000).toFixed(0)}/${durationS}s sent=${p.sent} ok=${p.ok} 4xx=${p.clientErrors} failed=${p.failed} stale=${p.stale} skipped=${p.skipped} p95=${percentile(p.latenciesMs, 95).toFixed(0)}ms   `,
       ),
   });
   process.stderr.write('\n');
@@ -88,6 +88,7 @@ async function main(): Promise<void> {
     ok: stats.ok,
     clientErrors: stats.clientErrors,
     failed: stats.failed,
+    stale: stats.stale,
     skipped: stats.skipped,
     p50Ms: +percentile(stats.latenciesMs, 50).toFixed(1),
     p95Ms: +percentile(stats.latenciesMs, 95).toFixed(1),

@@ -1,7 +1,9 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { exampleApi } from './api/example-api.ts';
+import { type GracePolicy, NO_GRACE } from './api/grace.ts';
 import { UNMATCHED_ROUTE } from './api/routes-table.ts';
 import { SingleFlight } from './api/single-flight.ts';
+import type { LoadLock } from './cache/load-lock.ts';
 import type { CacheRegistry } from './cache/registry.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics/registry.ts';
@@ -17,6 +19,12 @@ export interface AppDeps {
   readonly nodeEnv: 'development' | 'test' | 'production';
   /** TTL of values cached by the example API. @default 300_000 */
   readonly ttlMs?: number;
+  /** Grace (stale-if-error), soft timeout and early refresh. @default NO_GRACE (off) */
+  readonly grace?: GracePolicy;
+  /** Cross-replica load lock (CACHE_LOCK). @default none */
+  readonly loadLock?: LoadLock;
+  /** Wall clock of cached values' fresh times (tests move it). @default Date.now */
+  readonly now?: () => number;
   /** Percent of traffic in the A/B control group. @default 0 */
   readonly abControlPercent?: number;
   /** Sizing estimator, whose curves `GET /internal/cache` shows. @default none */
@@ -63,6 +71,7 @@ export function createApp(deps: AppDeps): Express {
       abControlPercent: live.abControlPercent,
       config: deps.configStatus?.() ?? null,
       estimates: deps.estimator?.curves() ?? null,
+      source: deps.source.status(),
     });
   });
 
@@ -85,6 +94,9 @@ export function createApp(deps: AppDeps): Express {
       get abControlPercent() {
         return live.abControlPercent;
       },
+      grace: deps.grace ?? NO_GRACE,
+      ...(deps.loadLock ? { lock: deps.loadLock } : {}),
+      ...(deps.now ? { now: deps.now } : {}),
     }),
   );
 

@@ -10,6 +10,7 @@ import { MemoryCache } from './cache/memory-cache.ts';
 import { NullCache } from './cache/null-cache.ts';
 import { REDIS_TTL_JITTER, RedisCache } from './cache/redis-cache.ts';
 import { classifyRedisError } from './cache/redis-errors.ts';
+import { RedisLoadLock } from './cache/redis-lock.ts';
 import { logBreakerOutages, ThrottledErrorLog } from './cache/redis-logging.ts';
 import { CacheRegistry } from './cache/registry.ts';
 import { CacheStats } from './cache/stats.ts';
@@ -101,16 +102,47 @@ export function buildDeps(
     whitelist: config.CACHE_PATTERNS ?? null,
     values: API_VALUE_POLICY,
   });
+  const loadLock =
+    config.FEATURE_CACHE && config.CACHE_LOCK
+      ? new RedisLoadLock({
+          url: config.REDIS_URL,
+          keyPrefix: config.REDIS_KEY_PREFIX,
+          ttlMs: config.CACHE_LOCK_TTL_MS,
+          waitMs: config.CACHE_LOCK_WAIT_MS,
+          timeoutMs: config.REDIS_TIMEOUT_MS,
+        })
+      : undefined;
   return {
     cache,
     metrics,
     logger,
-    source: new MetaSheetSource({ latencyScale: config.SOURCE_LATENCY_SCALE }),
+    source: buildSource(config),
+    grace: {
+      graceMs: config.CACHE_GRACE_SECONDS * 1000,
+      softTimeoutMs: config.CACHE_SOFT_TIMEOUT_MS,
+      earlyRefreshBeta: config.CACHE_EARLY_REFRESH_BETA,
+    },
+    ...(loadLock ? { loadLock } : {}),
     nodeEnv: config.NODE_ENV,
     settings: runtimeSettings(config),
     ...(estimator ? { estimator } : {}),
     ...(isDraining ? { isDraining } : {}),
   };
+}
+
+/** The embedded source with the configured timeout and faults (the outage window counts from now). */
+export function buildSource(config: Config, startMs = Date.now()): MetaSheetSource {
+  const outageMs = config.SOURCE_OUTAGE_SECONDS * 1000;
+  const fromMs = startMs + config.SOURCE_OUTAGE_START_SECONDS * 1000;
+  return new MetaSheetSource({
+    latencyScale: config.SOURCE_LATENCY_SCALE,
+    timeoutMs: config.SOURCE_TIMEOUT_MS,
+    faults: {
+      errorRate: config.SOURCE_ERROR_RATE,
+      extraLatencyMs: config.SOURCE_EXTRA_LATENCY_MS,
+      ...(outageMs > 0 ? { outage: { fromMs, untilMs: fromMs + outageMs } } : {}),
+    },
+  });
 }
 
 /** `NullCache` → "NullCache", for the startup line `Cache: enabled (impl: MemoryCache)`. */

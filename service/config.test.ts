@@ -50,6 +50,15 @@ describe('loadConfig', () => {
     ESTIMATOR_SIZES_ENTRIES: '10,-1',
     SOURCE_LATENCY_SCALE: 'slow',
     ESTIMATOR_MAX_BYTES_PER_PATTERN: '20000',
+    CACHE_GRACE_SECONDS: '-5',
+    CACHE_SOFT_TIMEOUT_MS: '1.5',
+    CACHE_EARLY_REFRESH_BETA: 'high',
+    CACHE_LOCK: 'sometimes',
+    CACHE_LOCK_TTL_MS: '5',
+    SOURCE_TIMEOUT_MS: '0',
+    SOURCE_ERROR_RATE: '1.5',
+    SOURCE_EXTRA_LATENCY_MS: '-1',
+    SOURCE_OUTAGE_SECONDS: 'forever',
   };
   for (const [name, value] of Object.entries(bad)) {
     it(`rejects ${name}=${value}, naming the variable`, () => {
@@ -113,6 +122,40 @@ describe('loadConfig', () => {
     expect(() =>
       loadConfig({ REDIS_URL: 'redis://:hunter22@h:6379', CACHE_IMPL: 'hunter22' }),
     ).toThrow(/CACHE_IMPL must be one of null, memory, redis \(got "\*\*\*"\)/);
+  });
+
+  it('parses grace, early refresh, lock and source fault settings (all off by default)', () => {
+    expect(loadConfig({})).toMatchObject({
+      CACHE_GRACE_SECONDS: 0,
+      CACHE_EARLY_REFRESH_BETA: 0,
+      CACHE_LOCK: false,
+      SOURCE_ERROR_RATE: 0,
+      SOURCE_EXTRA_LATENCY_MS: 0,
+      SOURCE_OUTAGE_SECONDS: 0,
+    });
+    const c = loadConfig({
+      CACHE_IMPL: 'redis',
+      CACHE_GRACE_SECONDS: '600',
+      CACHE_EARLY_REFRESH_BETA: '1.5',
+      CACHE_LOCK: 'true',
+      SOURCE_ERROR_RATE: '0.25',
+      SOURCE_OUTAGE_START_SECONDS: '20',
+      SOURCE_OUTAGE_SECONDS: '30',
+    });
+    expect(c).toMatchObject({
+      CACHE_GRACE_SECONDS: 600,
+      CACHE_EARLY_REFRESH_BETA: 1.5,
+      CACHE_LOCK: true,
+      SOURCE_ERROR_RATE: 0.25,
+      SOURCE_OUTAGE_START_SECONDS: 20,
+      SOURCE_OUTAGE_SECONDS: 30,
+    });
+  });
+
+  it('rejects CACHE_LOCK without CACHE_IMPL=redis, naming both', () => {
+    expect(() => loadConfig({ CACHE_LOCK: 'true', CACHE_IMPL: 'memory' })).toThrow(
+      /CACHE_LOCK=true needs CACHE_IMPL=redis/,
+    );
   });
 
   it('reports every bad variable at once', () => {

@@ -19,6 +19,14 @@ const int = (name: string, min: number, max: number) =>
     .transform(Number)
     .refine((n) => n >= min && n <= max, `${name} must be an integer from ${min} to ${max}`);
 
+const decimal = (name: string, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, `${name} must be a decimal number from 0 to ${max}`)
+    .transform(Number)
+    .refine((n) => n <= max, `${name} must be a decimal number from 0 to ${max}`);
+
 /** A comma-separated list, items trimmed, empty items dropped. */
 const commaList = () =>
   z.string().transform((v) =>
@@ -81,6 +89,12 @@ const schema = z.object({
     .enum(['null', 'memory', 'redis'], { message: 'CACHE_IMPL must be one of null, memory, redis' })
     .default('null'),
   CACHE_TTL_SECONDS: int('CACHE_TTL_SECONDS', 1, 86_400 * 7).default('300'),
+  CACHE_GRACE_SECONDS: int('CACHE_GRACE_SECONDS', 0, 86_400 * 7).default('0'),
+  CACHE_SOFT_TIMEOUT_MS: int('CACHE_SOFT_TIMEOUT_MS', 0, 600_000).default('1500'),
+  CACHE_EARLY_REFRESH_BETA: decimal('CACHE_EARLY_REFRESH_BETA', 100).default('0'),
+  CACHE_LOCK: bool('CACHE_LOCK').default('false'),
+  CACHE_LOCK_TTL_MS: int('CACHE_LOCK_TTL_MS', 10, 600_000).default('5000'),
+  CACHE_LOCK_WAIT_MS: int('CACHE_LOCK_WAIT_MS', 0, 600_000).default('1000'),
   CACHE_KEY_PATTERN_LIMIT: int('CACHE_KEY_PATTERN_LIMIT', 1, 1_000).default('50'),
   CACHE_PATTERNS: patternList('CACHE_PATTERNS').optional(),
   CACHE_AB_CONTROL_PERCENT: int('CACHE_AB_CONTROL_PERCENT', 0, 100).default('0'),
@@ -119,13 +133,12 @@ const schema = z.object({
   ESTIMATOR_REPLICAS: int('ESTIMATOR_REPLICAS', 1, 1_000).default('1'),
   ESTIMATOR_SIZES_ENTRIES: intList('ESTIMATOR_SIZES_ENTRIES', MAX_ESTIMATOR_SIZES).optional(),
   ESTIMATOR_SIZES_BYTES: intList('ESTIMATOR_SIZES_BYTES', MAX_ESTIMATOR_SIZES).optional(),
-  SOURCE_LATENCY_SCALE: z
-    .string()
-    .trim()
-    .regex(/^\d+(\.\d+)?$/, 'SOURCE_LATENCY_SCALE must be a decimal number from 0 to 10')
-    .transform(Number)
-    .refine((n) => n <= 10, 'SOURCE_LATENCY_SCALE must be a decimal number from 0 to 10')
-    .default('1'),
+  SOURCE_LATENCY_SCALE: decimal('SOURCE_LATENCY_SCALE', 10).default('1'),
+  SOURCE_TIMEOUT_MS: int('SOURCE_TIMEOUT_MS', 1, 600_000).default('5000'),
+  SOURCE_ERROR_RATE: decimal('SOURCE_ERROR_RATE', 1).default('0'),
+  SOURCE_EXTRA_LATENCY_MS: int('SOURCE_EXTRA_LATENCY_MS', 0, 600_000).default('0'),
+  SOURCE_OUTAGE_START_SECONDS: int('SOURCE_OUTAGE_START_SECONDS', 0, 86_400 * 7).default('0'),
+  SOURCE_OUTAGE_SECONDS: int('SOURCE_OUTAGE_SECONDS', 0, 86_400 * 7).default('0'),
   // 0 would force-close every connection at once, i.e. no drain at all: not accepted.
   SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 1, 600_000).default('10000'),
   CACHE_CONFIG_FILE: z.string().trim().min(1).optional(),
@@ -210,6 +223,11 @@ export function loadConfig(
     );
   }
   const c = parsed.data;
+  if (c.CACHE_LOCK && c.CACHE_IMPL !== 'redis') {
+    throw new ConfigError([
+      `CACHE_LOCK=true needs CACHE_IMPL=redis (the lock is a Redis key; got CACHE_IMPL "${c.CACHE_IMPL}")`,
+    ]);
+  }
   return { ...c, REDIS_KEY_PREFIX: c.REDIS_KEY_PREFIX ?? `metasheet:${c.NODE_ENV}:` };
 }
 

@@ -98,6 +98,10 @@ function main(): void {
       whitelist: config.CACHE_PATTERNS ?? null,
       abControlPercent: config.CACHE_AB_CONTROL_PERCENT,
       configFile: config.CACHE_CONFIG_FILE ?? null,
+      graceSeconds: config.CACHE_GRACE_SECONDS,
+      earlyRefreshBeta: config.CACHE_EARLY_REFRESH_BETA,
+      lock: config.CACHE_LOCK,
+      sourceFaults: deps.source.faults,
     });
     const unknown = deps.cache.unknownWhitelisted();
     if (unknown.length > 0) warnUnknownPatterns(logger, unknown);
@@ -135,7 +139,7 @@ function main(): void {
     force.unref();
     active.drain(async () => {
       clearTimeout(force);
-      await deps.cache.close();
+      await Promise.all([deps.cache.close(), deps.loadLock?.close()]);
       logger.info('shutdown complete');
       process.exit(0);
     });

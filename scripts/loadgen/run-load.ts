@@ -49,6 +49,8 @@ export interface LoadStats {
   clientErrors: number;
   failed: number;
   skipped: number;
+  /** Answers served stale from grace (`Cache-Status: …; detail=stale-…`), counted in `ok`. */
+  stale: number;
   latenciesMs: number[];
 }
 
@@ -90,6 +92,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadStats> {
     clientErrors: 0,
     failed: 0,
     skipped: 0,
+    stale: 0,
     latenciesMs: [],
   };
   const pending = new Set<Promise<void>>();
@@ -113,6 +116,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadStats> {
     const p = fetch(url, init)
       .then(async (res) => {
         await res.arrayBuffer();
+        if (res.headers.get('cache-status')?.includes('detail=stale-')) stats.stale++;
         if (res.status >= 500) stats.failed++;
         else if (res.status >= 400) stats.clientErrors++;
         else stats.ok++;

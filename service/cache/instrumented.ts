@@ -2,6 +2,7 @@ import type { AccessObserver } from '../estimator/observer.ts';
 import type { CounterCell } from '../metrics/cell-counter.ts';
 import type { Metrics } from '../metrics/registry.ts';
 import type { Cache, SetOptions } from './cache.ts';
+import { freshTtlOf, isStaleEntry } from './fresh-entry.ts';
 import type { KeyPatternExtractor } from './key-pattern.ts';
 import { CACHE_ERROR_TYPES, CacheError, fail, type Result } from './result.ts';
 import type { CacheStats, PatternCounts } from './stats.ts';
@@ -29,6 +30,8 @@ export interface InstrumentationDeps {
    * envelope of `ValidatingCache`), so the observer sizes what Redis will hold. @default 0
    */
   readonly storedOverheadBytes?: (key: string) => number;
+  /** Wall clock of grace entries' fresh time (shared across replicas). @default Date.now */
+  readonly wallNow?: () => number;
 }
 
 /**
@@ -39,6 +42,7 @@ export interface InstrumentationDeps {
 export class InstrumentedCache implements Cache {
   readonly impl: string;
   private readonly now: () => number;
+  private readonly wallNow: () => number;
   // Bounded by the pattern limit (+ `other`): patterns come from the extractor.
   private readonly byPattern = new Map<string, PatternCells>();
 
@@ -48,6 +52,7 @@ export class InstrumentedCache implements Cache {
   ) {
     this.impl = inner.impl;
     this.now = deps.now ?? Date.now;
+    this.wallNow = deps.wallNow ?? Date.now;
   }
 
   async get<T>(key: string): Promise<Result<T | undefined>> {
@@ -64,7 +69,8 @@ export class InstrumentedCache implements Cache {
     if (!r.ok) {
       cells.counts.errors++;
       this.deps.metrics.cacheErrors.inc({ impl: this.impl, error_type: r.error.type });
-    } else if (r.value === undefined) {
+    } else if (r.value === undefined || isStaleEntry(r.value, this.wallNow())) {
+      // A stale entry kept for grace is a miss: the caller has to refresh it.
       cells.counts.misses++;
       cells.misses.value++;
     } else {
@@ -80,7 +86,9 @@ export class InstrumentedCache implements Cache {
     // Sized lazily: the estimator serialises only the values of keys it samples.
     const overhead = this.deps.storedOverheadBytes;
     const size = overhead ? () => jsonBytes(value) + overhead(key) : () => jsonBytes(value);
-    observer?.onSet(pattern, key, size, opts.ttlMs, this.now(), opts.tags);
+    // An entry kept past its TTL for grace: the estimator models the fresh TTL.
+    const ttlMs = observer ? (freshTtlOf(value, this.wallNow()) ?? opts.ttlMs) : opts.ttlMs;
+    observer?.onSet(pattern, key, size, ttlMs, this.now(), opts.tags);
     const cells = this.cells(pattern);
     cells.counts.sets++;
     cells.sets.value++;

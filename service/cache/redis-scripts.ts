@@ -42,3 +42,9 @@ redis.call('DEL', KEYS[1])
 table.insert(members, 1, removed)
 return members
 `);
+
+/** KEYS[1] lock key, ARGV[1] holder token. Deletes the lock only if this holder still owns it. */
+export const RELEASE_LOCK = script(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);

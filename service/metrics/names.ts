@@ -136,6 +136,11 @@ export const METRICS = {
     help: '1 while the circuit breaker bypasses the cache implementation, else 0.',
     labels: ['impl'],
   },
+  staleServed: {
+    name: 'cache_stale_served_total',
+    help: 'Reads answered with a stale value in grace because the refresh failed or was too slow.',
+    labels: ['key_pattern'],
+  },
   patternEnabled: {
     name: 'cache_pattern_enabled',
     help: '1 for key patterns served by the real cache (rollout whitelist), else absent.',

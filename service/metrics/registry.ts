@@ -38,6 +38,7 @@ export interface Metrics {
   readonly redisDbKeys: Gauge<LabelsOf<'redisDbKeys'>>;
   readonly redisPatternKeys: Gauge<LabelsOf<'redisPatternKeys'>>;
   readonly redisPatternMemory: Gauge<LabelsOf<'redisPatternMemory'>>;
+  readonly staleServed: Counter<LabelsOf<'staleServed'>>;
 }
 
 /** Options of `createMetrics`. */
@@ -83,6 +84,7 @@ export function createMetrics(registry: Registry, opts: CreateMetricsOptions = {
     redisDbKeys: gauge('redisDbKeys'),
     redisPatternKeys: gauge('redisPatternKeys'),
     redisPatternMemory: gauge('redisPatternMemory'),
+    staleServed: counter('staleServed'),
   };
 }
 
