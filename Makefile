@@ -15,8 +15,10 @@ setup: ## install npm deps, Debian prometheus/redis-server when missing, start R
 	bash scripts/setup.sh
 
 # The demo observes: FEATURE_CACHE=true over NullCache (the service's own default is off).
+# exec: node replaces the recipe shell, so SIGTERM/SIGHUP reach it (npx does not forward
+# signals); make passes SIGTERM on to it.
 dev: $(NODE_DEPS) ## run the service on :8900 with embedded defaults (no Redis, no cluster)
-	FEATURE_CACHE=$${FEATURE_CACHE:-true} npx tsx service/main.ts
+	FEATURE_CACHE=$${FEATURE_CACHE:-true} exec node --import tsx service/main.ts
 
 test: setup ## typecheck + lint + every test (unit, end-to-end, Redis)
 	npm run typecheck
@@ -61,10 +63,10 @@ grafana-push: $(NODE_DEPS) ## upsert the dashboards into a Grafana folder: make 
 
 .PHONY: synth deploy-staging image
 
-synth: $(NODE_DEPS) ## write k8s/generated/*.yaml (both FEATURE_CACHE values; FEATURE_CACHE=true|false for one)
-	npx tsx k8s/main.ts $(if $(FEATURE_CACHE),--feature-cache=$(FEATURE_CACHE))
+synth: $(NODE_DEPS) ## write k8s/generated/ (app, monitoring, dashboards + the FEATURE_CACHE=true patch)
+	npx tsx k8s/main.ts
 
-deploy-staging: $(NODE_DEPS) ## synth, validate, kubectl diff, apply to the staging context (DRY_RUN=1: plan only)
+deploy-staging: $(NODE_DEPS) ## synth, validate, kubectl diff, apply to the staging context (DRY_RUN=1: YAML to a named file, plan only)
 	FEATURE_CACHE=$(FEATURE_CACHE) DRY_RUN=$(DRY_RUN) npx tsx scripts/deploy-staging.ts
 
 # The tag is the one the manifests use (package.json version unless IMAGE_TAG is set).

@@ -40,7 +40,8 @@ function alert(name: string, spec: AlertSpec): AlertingRule {
 
 const s = C.selector;
 const pct = (ratio: number): string => `${Math.round(ratio * 1000) / 10}%`;
-const dep = '{{ $labels.namespace }}/{{ $labels.job }}';
+/** `namespace/job`, or just `job` when the series has no namespace (a plain scrape config). */
+const dep = '{{ with $labels.namespace }}{{ . }}/{{ end }}{{ $labels.job }}';
 const perInstance = [...DEPLOYMENT, 'instance'];
 const onPattern = `on (${[...DEPLOYMENT, 'key_pattern'].join(', ')})`;
 const enabledPatterns = `${maxBy([...DEPLOYMENT, 'key_pattern'], sel(NAMES.patternEnabled, s))} == 1`;
@@ -65,28 +66,28 @@ export function buildAlertGroup(): RuleGroup {
         description: `No ${NAMES.enabled} series of job {{ $labels.job }} for ${C.metricsAbsent.for}: the service is down, not scraped, or no longer exports its cache metrics.`,
       }),
       alert('Disabled', {
-        expr: `${maxBy(perInstance, sel(NAMES.enabled, s))} == 0 and on (${DEPLOYMENT.join(', ')}) ${maxBy(DEPLOYMENT, `max_over_time(${sel(NAMES.enabled, s)}[${C.cacheDisabled.lookback}])`)} == 1`,
+        expr: `${maxBy(perInstance, sel(NAMES.enabled, s))} == 0\nand on (${DEPLOYMENT.join(', ')})\n${maxBy(DEPLOYMENT, `max_over_time(${sel(NAMES.enabled, s)}[${C.cacheDisabled.lookback}])`)} == 1`,
         for: C.cacheDisabled.for,
         severity: 'warning',
         summary: 'The cache is unexpectedly disabled.',
         description: `No cache implementation is enabled on {{ $labels.instance }} of ${dep} for ${C.cacheDisabled.for}, although the job had it enabled within the last ${C.cacheDisabled.lookback}.`,
       }),
       alert('HitRatioLow', {
-        expr: `${RECORDED.hitRatio} < ${C.hitRatioLow.threshold} and ${onPattern} ${enabledPatterns}`,
+        expr: `${RECORDED.hitRatio} < ${C.hitRatioLow.threshold}\nand ${onPattern}\n${enabledPatterns}`,
         for: C.hitRatioLow.for,
         severity: 'warning',
         summary: 'A rolled-out key pattern has a low cache hit ratio.',
         description: `Key pattern {{ $labels.key_pattern }} of ${dep} is served by the cache but hits only {{ $value | humanizePercentage }} (below ${pct(C.hitRatioLow.threshold)} for ${C.hitRatioLow.for}).`,
       }),
       alert('CandidateHot', {
-        expr: `${sel(RECORDED.gets, `key_pattern!="${OTHER_PATTERN}"`)} * ${PER_MINUTE} > ${C.candidateHot.accessesPerMinute} unless ${onPattern} ${enabledPatterns}`,
+        expr: `${sel(RECORDED.gets, `key_pattern!="${OTHER_PATTERN}"`)} * ${PER_MINUTE} > ${C.candidateHot.accessesPerMinute}\nunless ${onPattern}\n${enabledPatterns}`,
         for: C.candidateHot.for,
         severity: 'info',
         summary: 'A key pattern not yet cached is a high-value cache candidate.',
         description: `Key pattern {{ $labels.key_pattern }} of ${dep} is read {{ printf "%.0f" $value }} times per minute (above ${C.candidateHot.accessesPerMinute} for ${C.candidateHot.for}) and is not in the rollout whitelist.`,
       }),
       alert('CandidateRouteSlow', {
-        expr: `${sel(RECORDED.routeLatency, 'quantile="0.95"')} > ${C.candidateRouteSlow.p95Seconds} and on (${[...DEPLOYMENT, 'route', 'method'].join(', ')}) ${sumBy([...DEPLOYMENT, 'route', 'method'], rate(sel(NAMES.candidateRequests, s), C.rateWindow))} > 0`,
+        expr: `${sel(RECORDED.routeLatency, 'quantile="0.95"')} > ${C.candidateRouteSlow.p95Seconds}\nand on (${[...DEPLOYMENT, 'route', 'method'].join(', ')})\n${sumBy([...DEPLOYMENT, 'route', 'method'], rate(sel(NAMES.candidateRequests, s), C.rateWindow))} > 0`,
         for: C.candidateRouteSlow.for,
         severity: 'warning',
         summary: 'A cache-candidate route is slow.',
@@ -112,6 +113,21 @@ export function buildAlertGroup(): RuleGroup {
         severity: 'critical',
         summary: 'Redis has hash slots without a writable master.',
         description: `{{ $labels.instance }} of ${dep} has seen {{ $value }} hash slots without a reachable writable master for ${C.redisSlotsWithoutMaster.for}; keys in them bypass the cache (failover not done, or a shard lost with no replica).`,
+      }),
+      alert('ConfigReloadFailed', {
+        // The value is the age of the configuration in force: time since the last good load.
+        expr: `(time() - ${maxBy(perInstance, sel(NAMES.configLastReloadSuccessTime, s))}) and on (${perInstance.join(', ')}) ${maxBy(perInstance, sel(NAMES.configLastReloadSuccessful, s))} == 0`,
+        for: C.configReloadFailed.for,
+        severity: 'warning',
+        summary: 'The last reload of the cache config file failed.',
+        description: `The last reload of CACHE_CONFIG_FILE on {{ $labels.instance }} of ${dep} failed and no good one followed for ${C.configReloadFailed.for}; it runs the configuration it applied {{ $value | humanizeDuration }} ago.`,
+      }),
+      alert('StaleServing', {
+        expr: `${RECORDED.staleServed} * ${PER_MINUTE} > ${C.staleServing.perMinute}`,
+        for: C.staleServing.for,
+        severity: 'warning',
+        summary: 'Stale cached values are being served because the source fails.',
+        description: `Key pattern {{ $labels.key_pattern }} of ${dep} served {{ printf "%.0f" $value }} stale values per minute (above ${C.staleServing.perMinute} for ${C.staleServing.for}): refreshes from the source fail or time out, and grace is hiding it until it runs out.`,
       }),
     ],
   };

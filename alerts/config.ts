@@ -12,6 +12,12 @@ export const ALERT_CONFIG = {
   alertPrefix: 'MetasheetCache',
   /** Where the runbook lives; every alert links to a heading of it. */
   runbookUrlBase: 'https://github.com/metasheet/metasheet-cache/blob/main/alerts/runbook.md',
+  /**
+   * Labels a series may lack: `namespace` is there on Kubernetes (the ServiceMonitor adds
+   * it) but not on a plain scrape config. Descriptions render without them, and the
+   * promtool tests fire every alert once without them.
+   */
+  optionalLabels: ['namespace'],
   /** Rate window of the recording rules. */
   rateWindow: '5m',
 
@@ -27,6 +33,10 @@ export const ALERT_CONFIG = {
   circuitOpen: { for: '5m' },
   /** Some hash slots have no writable master the client can reach (failover stuck, shard lost). */
   redisSlotsWithoutMaster: { for: '5m' },
+  /** A CACHE_CONFIG_FILE reload failed and no good one followed (running config is older). */
+  configReloadFailed: { for: '5m' },
+  /** Grace is hiding a failing source: stale values served per minute, per key pattern. */
+  staleServing: { perMinute: 1, for: '10m' },
 } as const;
 
 /** The runbook URL of an alert: the runbook file plus the GitHub slug of its heading. */

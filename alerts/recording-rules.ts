@@ -49,6 +49,7 @@ export function buildRecordingGroup(): RuleGroup {
       record: RECORDED.errorRatio,
       expr: `${RECORDED.errors} / (${RECORDED.operations} > 0)`,
     },
+    { record: RECORDED.staleServed, expr: sumBy(byPattern, rate(sel(NAMES.staleServed, s), w)) },
     ...LATENCY_QUANTILES.map((q) => ({
       record: RECORDED.routeLatency,
       expr: quantileOf(q, [...DEPLOYMENT, 'route', 'method'], s, w),

@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { ALERT_CONFIG } from './config.ts';
-import { ALERT_CASES, type AlertCase, RECORDING_CASES } from './rule-tests.ts';
+import { ALERT_CASES, type AlertCase, type InputSeries, RECORDING_CASES } from './rule-tests.ts';
 import { type AlertingRule, isAlertingRule, type RuleGroup } from './types.ts';
 
 /** Minutes of a Prometheus duration such as `90s`, `10m`, `1h` (whole minutes only). */
@@ -12,12 +12,39 @@ export function durationMinutes(d: string): number {
   return minutes;
 }
 
+/** How a description names the deployment: `namespace/job`, or `job` without a namespace. */
+function deploymentOf(labels: Readonly<Record<string, string>>): string {
+  const job = labels.job ?? ALERT_CONFIG.job;
+  return labels.namespace ? `${labels.namespace}/${job}` : job;
+}
+
+/** `series` without the label `name` (promtool series notation `metric{k="v", ...}`). */
+function dropLabel(series: InputSeries, name: string): InputSeries {
+  const text = series.series
+    .replace(new RegExp(`(\\{|, )${name}="[^"]*"(, )?`), (_, before: string, after?: string) =>
+      before === '{' ? '{' : (after ?? ''),
+    )
+    .replace(/, \}$/, '}');
+  return { ...series, series: text };
+}
+
 function alertTests(rule: AlertingRule, c: AlertCase) {
   const firesAt = c.pendingFromMin + durationMinutes(rule.for);
-  const expected = {
-    exp_labels: { ...c.labels, severity: rule.labels.severity },
-    exp_annotations: { ...rule.annotations, description: c.description },
-  };
+  const expected = (labels: Readonly<Record<string, string>>) => ({
+    exp_labels: { ...labels, severity: rule.labels.severity },
+    exp_annotations: { ...rule.annotations, description: c.description(deploymentOf(labels)) },
+  });
+  const withoutOptional = ALERT_CONFIG.optionalLabels.map((name) => {
+    const { [name]: _dropped, ...labels } = c.labels;
+    return {
+      interval: '1m',
+      name: `${rule.alert}: fires with readable annotations on series without the ${name} label`,
+      input_series: c.bad.map((s) => dropLabel(s, name)),
+      alert_rule_test: [
+        { eval_time: `${firesAt}m`, alertname: rule.alert, exp_alerts: [expected(labels)] },
+      ],
+    };
+  });
   return [
     {
       interval: '1m',
@@ -25,7 +52,7 @@ function alertTests(rule: AlertingRule, c: AlertCase) {
       input_series: c.bad,
       alert_rule_test: [
         { eval_time: `${firesAt - 1}m`, alertname: rule.alert },
-        { eval_time: `${firesAt}m`, alertname: rule.alert, exp_alerts: [expected] },
+        { eval_time: `${firesAt}m`, alertname: rule.alert, exp_alerts: [expected(c.labels)] },
       ],
     },
     {
@@ -34,6 +61,7 @@ function alertTests(rule: AlertingRule, c: AlertCase) {
       input_series: c.good,
       alert_rule_test: [{ eval_time: `${firesAt}m`, alertname: rule.alert }],
     },
+    ...withoutOptional,
   ];
 }
 

@@ -21,7 +21,8 @@ export interface AlertCase {
   /** First evaluation (minutes) at which the expression is true on `bad`. */
   readonly pendingFromMin: number;
   readonly labels: Readonly<Record<string, string>>;
-  readonly description: string;
+  /** The rendered description, given how the deployment reads (`staging/job` or `job`). */
+  readonly description: (deployment: string) => string;
 }
 
 const dep = { namespace: 'staging', job: C.job };
@@ -66,7 +67,8 @@ export const ALERT_CASES: readonly AlertCase[] = [
     good: [...ops('sheet', 0, 99), errors(1)],
     pendingFromMin: 1,
     labels: dep,
-    description: `10% of cache operations of staging/${C.job} failed (above 5% for 10m); requests fall back to the source.`,
+    description: (d) =>
+      `10% of cache operations of ${d} failed (above 5% for 10m); requests fall back to the source.`,
   },
   {
     alert: 'MetricsAbsent',
@@ -74,7 +76,9 @@ export const ALERT_CASES: readonly AlertCase[] = [
     good: [s(NAMES.enabled, { ...inst, impl: 'null' }, flat(1))],
     pendingFromMin: 0,
     labels: { job: C.job },
-    description: `No ${NAMES.enabled} series of job ${C.job} for 10m: the service is down, not scraped, or no longer exports its cache metrics.`,
+    // absent() carries only the job of its selector: no deployment to name.
+    description: () =>
+      `No ${NAMES.enabled} series of job ${C.job} for 10m: the service is down, not scraped, or no longer exports its cache metrics.`,
   },
   {
     alert: 'Disabled',
@@ -87,7 +91,8 @@ export const ALERT_CASES: readonly AlertCase[] = [
     ],
     pendingFromMin: 11,
     labels: inst,
-    description: `No cache implementation is enabled on ${inst.instance} of staging/${C.job} for 5m, although the job had it enabled within the last 1h.`,
+    description: (d) =>
+      `No cache implementation is enabled on ${inst.instance} of ${d} for 5m, although the job had it enabled within the last 1h.`,
   },
   {
     alert: 'HitRatioLow',
@@ -96,7 +101,8 @@ export const ALERT_CASES: readonly AlertCase[] = [
     good: [...ops('sheet', 80, 20), enabled('sheet'), ...ops('user', 0, 100, 'null')],
     pendingFromMin: 1,
     labels: { ...dep, key_pattern: 'sheet' },
-    description: `Key pattern sheet of staging/${C.job} is served by the cache but hits only 20% (below 50% for 30m).`,
+    description: (d) =>
+      `Key pattern sheet of ${d} is served by the cache but hits only 20% (below 50% for 30m).`,
   },
   {
     alert: 'CandidateHot',
@@ -109,7 +115,8 @@ export const ALERT_CASES: readonly AlertCase[] = [
     ],
     pendingFromMin: 1,
     labels: { ...dep, key_pattern: 'sheet' },
-    description: `Key pattern sheet of staging/${C.job} is read 1000 times per minute (above 100 for 1h) and is not in the rollout whitelist.`,
+    description: (d) =>
+      `Key pattern sheet of ${d} is read 1000 times per minute (above 100 for 1h) and is not in the rollout whitelist.`,
   },
   {
     alert: 'CandidateRouteSlow',
@@ -125,7 +132,8 @@ export const ALERT_CASES: readonly AlertCase[] = [
     ],
     pendingFromMin: 1,
     labels: { ...dep, route: '/api/sheets/:id', method: 'GET', quantile: '0.95' },
-    description: `p95 latency of GET /api/sheets/:id of staging/${C.job} is 737.5ms (above 500ms for 15m).`,
+    description: (d) =>
+      `p95 latency of GET /api/sheets/:id of ${d} is 737.5ms (above 500ms for 15m).`,
   },
   {
     alert: 'KeyPatternCardinalityHigh',
@@ -133,7 +141,8 @@ export const ALERT_CASES: readonly AlertCase[] = [
     good: [s(NAMES.patternsTracked, inst, flat(12)), s(NAMES.patternLimit, inst, flat(50))],
     pendingFromMin: 0,
     labels: inst,
-    description: `${inst.instance} of staging/${C.job} tracks 90% of its key_pattern limit (above 80% for 15m); new patterns will fold into "other".`,
+    description: (d) =>
+      `${inst.instance} of ${d} tracks 90% of its key_pattern limit (above 80% for 15m); new patterns will fold into "other".`,
   },
   {
     alert: 'CircuitOpen',
@@ -141,7 +150,8 @@ export const ALERT_CASES: readonly AlertCase[] = [
     good: [s(NAMES.circuitOpen, { ...inst, impl: 'redis' }, '0x3 1x2 0x60')],
     pendingFromMin: 4,
     labels: { ...inst, impl: 'redis' },
-    description: `The circuit breaker of cache redis on ${inst.instance} of staging/${C.job} has bypassed the cache for 5m; every request goes to the source.`,
+    description: (d) =>
+      `The circuit breaker of cache redis on ${inst.instance} of ${d} has bypassed the cache for 5m; every request goes to the source.`,
   },
   {
     alert: 'RedisSlotsWithoutMaster',
@@ -150,7 +160,37 @@ export const ALERT_CASES: readonly AlertCase[] = [
     good: [s(NAMES.redisSlotsWithoutMaster, inst, '0x3 5461x2 0x60')],
     pendingFromMin: 4,
     labels: { ...inst },
-    description: `${inst.instance} of staging/${C.job} has seen 5461 hash slots without a reachable writable master for 5m; keys in them bypass the cache (failover not done, or a shard lost with no replica).`,
+    description: (d) =>
+      `${inst.instance} of ${d} has seen 5461 hash slots without a reachable writable master for 5m; keys in them bypass the cache (failover not done, or a shard lost with no replica).`,
+  },
+  {
+    alert: 'ConfigReloadFailed',
+    // Last good load at 60 s; the reload at minute 3 fails. Good: a fixed file follows.
+    bad: [
+      s(NAMES.configLastReloadSuccessful, inst, '1x2 0x60'),
+      s(NAMES.configLastReloadSuccessTime, inst, flat(60)),
+    ],
+    good: [
+      s(NAMES.configLastReloadSuccessful, inst, '1x2 0x2 1x60'),
+      s(NAMES.configLastReloadSuccessTime, inst, '60x4 300x60'),
+    ],
+    pendingFromMin: 3,
+    labels: inst,
+    description: (d) =>
+      `The last reload of CACHE_CONFIG_FILE on ${inst.instance} of ${d} failed and no good one followed for 5m; it runs the configuration it applied 7m 0s ago.`,
+  },
+  {
+    alert: 'StaleServing',
+    bad: [s(NAMES.staleServed, { ...inst, key_pattern: 'sheet' }, rising(30))],
+    // A trickle below the threshold, and a burst that stopped (one failed refresh wave).
+    good: [
+      s(NAMES.staleServed, { ...inst, key_pattern: 'sheet' }, rising(0.5)),
+      s(NAMES.staleServed, { ...inst, key_pattern: 'user' }, '0+100x3 300x130'),
+    ],
+    pendingFromMin: 1,
+    labels: { ...dep, key_pattern: 'sheet' },
+    description: (d) =>
+      `Key pattern sheet of ${d} served 30 stale values per minute (above 1 for 10m): refreshes from the source fail or time out, and grace is hiding it until it runs out.`,
   },
 ];
 

@@ -55,7 +55,7 @@ describe('alert rules', () => {
       expect(
         checks.filter((c) => (c.exp_alerts ?? []).length > 0),
         a.alert,
-      ).toHaveLength(1);
+      ).toHaveLength(1 + ALERT_CONFIG.optionalLabels.length);
       expect(
         checks.filter((c) => (c.exp_alerts ?? []).length === 0),
         a.alert,
@@ -78,6 +78,64 @@ describe('alert rules', () => {
     const r = runPromtool(broken, (_, tests) => ['test', 'rules', tests]);
     expect(r.code).toBe(1);
     expect(r.output).toContain('MetasheetCacheErrorsHigh');
+  });
+
+  it('assert the rendered annotations of every alert with and without each optional label', () => {
+    const tests = parse(renderRuleTestFile(groups)) as {
+      tests: {
+        name: string;
+        alert_rule_test?: {
+          alertname: string;
+          exp_alerts?: {
+            exp_labels: Record<string, string>;
+            exp_annotations: Record<string, string>;
+          }[];
+        }[];
+      }[];
+    };
+    for (const a of alerts) {
+      const fired = tests.tests
+        .flatMap((t) => t.alert_rule_test ?? [])
+        .filter((c) => c.alertname === a.alert)
+        .flatMap((c) => c.exp_alerts ?? []);
+      for (const label of ALERT_CONFIG.optionalLabels) {
+        const without = fired.filter((e) => !(label in e.exp_labels));
+        expect(without.length, `${a.alert} without ${label}`).toBeGreaterThanOrEqual(1);
+        expect(tests.tests.map((t) => t.name)).toContain(
+          `${a.alert}: fires with readable annotations on series without the ${label} label`,
+        );
+      }
+      for (const e of fired) {
+        expect(Object.keys(e.exp_annotations).sort(), a.alert).toEqual([
+          'description',
+          'runbook_url',
+          'summary',
+        ]);
+        // What a missing label renders as: "<no value>", or an empty segment ("of /job").
+        expect(e.exp_annotations.description, a.alert).not.toMatch(/<no value>|of \/|\/\/|\/ /);
+      }
+    }
+  });
+
+  it('fail the promtool tests when a description prints a missing namespace as "of /job"', () => {
+    const naive = (rule: AlertingRule): AlertingRule => ({
+      ...rule,
+      annotations: {
+        ...rule.annotations,
+        description: rule.annotations.description.replace(
+          '{{ with $labels.namespace }}{{ . }}/{{ end }}',
+          '{{ $labels.namespace }}/',
+        ),
+      },
+    });
+    const broken = groups.map((g) => ({
+      ...g,
+      rules: g.rules.map((r) => (isAlertingRule(r) ? naive(r) : r)),
+    }));
+    const r = runPromtool(broken, (_, tests) => ['test', 'rules', tests]);
+    expect(r.code).toBe(1);
+    expect(r.output).toContain('without the namespace label');
+    expect(r.output).toContain('of /metasheet-cache');
   });
 
   it('follow the mixin conventions: prefix, severity, static summary, `for` quoted in the description', () => {

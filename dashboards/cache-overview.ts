@@ -4,13 +4,7 @@ import type * as stat from '@grafana/grafana-foundation-sdk/stat';
 import type * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { ALERT_CONFIG } from '../alerts/config.ts';
 import { baseDashboard } from './base.ts';
-import {
-  defaultStat,
-  defaultTimeseries,
-  onOffMapping,
-  promQuery,
-  thresholdTimeseries,
-} from './panels.ts';
+import { defaultStat, defaultTimeseries, promQuery, thresholdTimeseries } from './panels.ts';
 import {
   DASHBOARD_MATCHERS,
   INSTANCE_MATCHERS,
@@ -22,6 +16,7 @@ import {
   sel,
   sumBy,
 } from './queries.ts';
+import { cacheEnabledStat } from './state-panels.ts';
 
 const RI = '$__rate_interval';
 const PATTERN_INSTANCE = `${INSTANCE_MATCHERS}, key_pattern=~"$key_pattern"`;
@@ -34,7 +29,7 @@ export function cacheOverviewDashboard(): dashboard.DashboardBuilder {
     'State, traffic, hit ratio, errors and invalidations of the metasheet-cache cache layer.',
   )
     .withRow(new dashboard.RowBuilder('State'))
-    .withPanel(enabledStat())
+    .withPanel(cacheEnabledStat())
     .withPanel(implementationStat())
     .withPanel(operationsStat())
     .withPanel(entriesStat())
@@ -45,18 +40,6 @@ export function cacheOverviewDashboard(): dashboard.DashboardBuilder {
     .withPanel(errorsTimeseries())
     .withPanel(errorRatioTimeseries())
     .withPanel(invalidationsTimeseries());
-}
-
-function enabledStat(): stat.PanelBuilder {
-  return defaultStat(
-    'Cache enabled',
-    'Per instance: 1 when FEATURE_CACHE is on and an implementation is active.',
-  )
-    .withTarget(
-      promQuery(maxBy(['instance'], sel(NAMES.enabled, INSTANCE_MATCHERS)), '{{instance}}'),
-    )
-    .mappings(onOffMapping('Off', 'On'))
-    .colorMode(common.BigValueColorMode.Value);
 }
 
 function implementationStat(): stat.PanelBuilder {
@@ -85,12 +68,16 @@ function operationsStat(): stat.PanelBuilder {
 }
 
 function entriesStat(): stat.PanelBuilder {
+  // In process each instance holds its own entries (sum); Redis is shared, so every
+  // instance reports the same keys (max).
+  const size = (inProcess: string, redis: string) =>
+    `sum(${sel(inProcess, INSTANCE_MATCHERS)}) or sum(${maxBy(['key_pattern'], sel(redis, INSTANCE_MATCHERS))})`;
   return defaultStat(
-    'In-process cache',
-    'Entries and approximate bytes held by the memory implementation.',
+    'Cache size',
+    'Entries and bytes the cache holds: in process (memory implementation), or in Redis (value keys under the cache prefix, MEMORY USAGE sampled per pattern). Empty with NullCache, which holds nothing.',
   )
-    .withTarget(promQuery(`sum(${sel(NAMES.entries, INSTANCE_MATCHERS)})`, 'entries'))
-    .withTarget(promQuery(`sum(${sel(NAMES.sizeBytes, INSTANCE_MATCHERS)})`, 'bytes'))
+    .withTarget(promQuery(size(NAMES.entries, NAMES.redisPatternKeys), 'entries'))
+    .withTarget(promQuery(size(NAMES.sizeBytes, NAMES.redisPatternMemory), 'bytes'))
     .overrideByName('bytes', [{ id: 'unit', value: 'bytes' }])
     .textMode(common.BigValueTextMode.ValueAndName);
 }

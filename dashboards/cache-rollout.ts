@@ -18,11 +18,13 @@ import {
   maxBy,
   NAMES,
   PATTERN_MATCHERS,
+  PER_MINUTE,
   RECORDED,
   rate,
   sel,
   sumBy,
 } from './queries.ts';
+import { cacheEnabledStat } from './state-panels.ts';
 
 const enabledPatterns = (): string =>
   `${maxBy([...DEPLOYMENT, 'key_pattern'], sel(NAMES.patternEnabled, PATTERN_MATCHERS))} == 1`;
@@ -35,6 +37,7 @@ export function cacheRolloutDashboard(): dashboard.DashboardBuilder {
     'Key patterns served by the real cache (whitelist), how well they hit, cache failures, and latency by A/B variant.',
   )
     .withRow(new dashboard.RowBuilder('Whitelisted patterns'))
+    .withPanel(cacheEnabledStat())
     .withPanel(patternsEnabledStat())
     .withPanel(circuitOpenStat())
     .withPanel(enabledHitRatioTimeseries())
@@ -42,9 +45,16 @@ export function cacheRolloutDashboard(): dashboard.DashboardBuilder {
     .withRow(new dashboard.RowBuilder('Redis topology'))
     .withPanel(redisTopologyTimeseries())
     .withPanel(redisShardErrorsTimeseries())
+    .withRow(new dashboard.RowBuilder('Grace (stale-if-error)'))
+    .withPanel(staleServedTimeseries())
     .withRow(new dashboard.RowBuilder('A/B split'))
     .withPanel(abRequestsTimeseries())
-    .withPanel(variantLatencyTimeseries());
+    .withPanel(variantLatencyTimeseries())
+    .withRow(new dashboard.RowBuilder('Redis'))
+    .withPanel(redisUpStat())
+    .withPanel(redisMemoryTimeseries())
+    .withPanel(redisPatternMemoryTimeseries())
+    .withPanel(redisPatternKeysTimeseries());
 }
 
 function patternsEnabledStat(): stat.PanelBuilder {
@@ -57,7 +67,7 @@ function patternsEnabledStat(): stat.PanelBuilder {
     )
     .mappings(onOffMapping('off', 'on'))
     .colorMode(common.BigValueColorMode.Value)
-    .span(12);
+    .span(10);
 }
 
 function circuitOpenStat(): stat.PanelBuilder {
@@ -70,7 +80,7 @@ function circuitOpenStat(): stat.PanelBuilder {
     )
     .mappings(onOffMapping('closed', 'open', 'red', 'green'))
     .colorMode(common.BigValueColorMode.Value)
-    .span(12);
+    .span(8);
 }
 
 function enabledHitRatioTimeseries(): timeseries.PanelBuilder {
@@ -147,6 +157,23 @@ function redisShardErrorsTimeseries(): timeseries.PanelBuilder {
     .min(0);
 }
 
+function staleServedTimeseries(): timeseries.PanelBuilder {
+  return thresholdTimeseries(
+    'Stale responses/s by key pattern',
+    'Reads answered from a stale copy in grace because the refresh failed or missed the soft timeout; the dashed line is the MetasheetCacheStaleServing threshold.',
+    ALERT_CONFIG.staleServing.perMinute / PER_MINUTE,
+  )
+    .withTarget(
+      promQuery(
+        sumBy(['key_pattern'], rate(sel(NAMES.staleServed, PATTERN_MATCHERS), '$__rate_interval')),
+        '{{key_pattern}}',
+      ),
+    )
+    .unit('reqps')
+    .min(0)
+    .span(24);
+}
+
 function abRequestsTimeseries(): timeseries.PanelBuilder {
   return defaultTimeseries(
     'A/B requests/s by variant',
@@ -178,4 +205,67 @@ function variantLatencyTimeseries(): timeseries.PanelBuilder {
     )
     .unit('s')
     .min(0);
+}
+
+// Redis is shared by every instance, so each reports the same figures: `max`, never `sum`.
+// The figures are read at scrape time (INFO, DBSIZE, SCAN + MEMORY USAGE), not per request.
+
+function redisUpStat(): stat.PanelBuilder {
+  return defaultStat(
+    'Redis reachable',
+    'Per instance: whether the last read of Redis size (at scrape time) got an answer.',
+  )
+    .withTarget(
+      promQuery(maxBy(['instance'], sel(NAMES.redisUp, INSTANCE_MATCHERS)), '{{instance}}'),
+    )
+    .mappings(onOffMapping('down', 'up'))
+    .colorMode(common.BigValueColorMode.Value)
+    .height(8)
+    .span(6);
+}
+
+function redisMemoryTimeseries(): timeseries.PanelBuilder {
+  return defaultTimeseries(
+    'Redis memory and keys',
+    'used_memory and maxmemory (0: no limit) of the whole Redis server, and its keys per database (every prefix, not only the cache).',
+  )
+    .withTarget(promQuery(`max(${sel(NAMES.redisMemoryUsed, INSTANCE_MATCHERS)})`, 'used'))
+    .withTarget(promQuery(`max(${sel(NAMES.redisMemoryMax, INSTANCE_MATCHERS)})`, 'maxmemory'))
+    .withTarget(promQuery(maxBy(['db'], sel(NAMES.redisDbKeys, INSTANCE_MATCHERS)), 'keys {{db}}'))
+    .overrideByName('keys db0', [{ id: 'unit', value: 'short' }])
+    .unit('bytes')
+    .min(0)
+    .span(6);
+}
+
+function redisPatternMemoryTimeseries(): timeseries.PanelBuilder {
+  return defaultTimeseries(
+    'Redis memory by key pattern',
+    "MEMORY USAGE of the cache's value keys and tag sets per pattern (a sample per pattern times its key count).",
+  )
+    .withTarget(
+      promQuery(
+        maxBy(['key_pattern'], sel(NAMES.redisPatternMemory, PATTERN_MATCHERS)),
+        '{{key_pattern}}',
+      ),
+    )
+    .unit('bytes')
+    .min(0)
+    .span(6);
+}
+
+function redisPatternKeysTimeseries(): timeseries.PanelBuilder {
+  return defaultTimeseries(
+    'Keys in Redis by key pattern',
+    'Value keys under the cache prefix per pattern (SCAN at scrape time, bounded; scaled up when cut short).',
+  )
+    .withTarget(
+      promQuery(
+        maxBy(['key_pattern'], sel(NAMES.redisPatternKeys, PATTERN_MATCHERS)),
+        '{{key_pattern}}',
+      ),
+    )
+    .unit('short')
+    .min(0)
+    .span(6);
 }

@@ -144,3 +144,9 @@ export function onOffMapping(off: string, on: string, onColor = 'green', offColo
     } satisfies dashboard.ValueMap,
   ];
 }
+
+/**
+ * The title of the stat every dashboard opens with: whether FEATURE_CACHE is on. With it
+ * off the cache panels are empty, and this panel says why ("Off"), never "No data".
+ */
+export const CACHE_STATE_TITLE = 'Cache enabled';

@@ -28,6 +28,7 @@ export const RECORDED = {
   errorRatio: `namespace_job:cache_error_ratio:rate${w}`,
   routeLatency: 'namespace_job_route_method:http_request_duration_seconds:histogram_quantile',
   variantLatency: 'namespace_job_variant:http_request_duration_seconds:histogram_quantile',
+  staleServed: `namespace_job_key_pattern:cache_stale_served:rate${w}`,
 } as const;
 
 /** Metric names used in PromQL, from the contract; histogram series carry their suffix. */
@@ -49,12 +50,24 @@ export const NAMES = {
   estimatedHitRatioBytes: METRICS.estimatedHitRatioBytes.name,
   workingSetBytes: METRICS.estimatedWorkingSetBytes.name,
   samplingRate: METRICS.estimatorSamplingRate.name,
+  estimatedHits: METRICS.estimatedHits.name,
+  estimatedGets: METRICS.estimatedGets.name,
   abRequests: METRICS.abRequests.name,
   circuitOpen: METRICS.circuitOpen.name,
   patternEnabled: METRICS.patternEnabled.name,
   redisNodes: METRICS.redisNodes.name,
   redisSlotsWithoutMaster: METRICS.redisSlotsWithoutMaster.name,
   redisNodeErrors: METRICS.redisNodeErrors.name,
+  configReloads: METRICS.configReloads.name,
+  configLastReloadSuccessful: METRICS.configLastReloadSuccessful.name,
+  configLastReloadSuccessTime: METRICS.configLastReloadSuccessTime.name,
+  redisUp: METRICS.redisUp.name,
+  redisMemoryUsed: METRICS.redisMemoryUsed.name,
+  redisMemoryMax: METRICS.redisMemoryMax.name,
+  redisDbKeys: METRICS.redisDbKeys.name,
+  redisPatternKeys: METRICS.redisPatternKeys.name,
+  redisPatternMemory: METRICS.redisPatternMemory.name,
+  staleServed: METRICS.staleServed.name,
 } as const;
 
 /** `metric{m1, m2}`; empty matchers are dropped. */
@@ -67,7 +80,8 @@ export function sel(metric: string, ...matchers: string[]): string {
  * `sum by (labels)` of the rates of several counters, counting each one that exists.
  * `rate()` drops the metric name, so `a or b` would keep only one of two equal label
  * sets and `a + b` would vanish when one counter has no series yet (NullCache never
- * hits): each rate gets a distinct `counter` label before the `or`.
+ * hits): each rate gets a distinct `counter` label before the `or`. One term per line,
+ * so rule files (YAML block scalars) and their diffs stay readable.
  */
 export function sumOfRates(
   labels: readonly string[],
@@ -78,7 +92,7 @@ export function sumOfRates(
   const tagged = metrics.map(
     (m) => `label_replace(${rate(sel(m, matchers), window)}, "counter", "${m}", "", "")`,
   );
-  return sumBy(labels, tagged.join(' or '));
+  return `sum by (${labels.join(', ')}) (\n    ${tagged.join('\n  or\n    ')}\n)`;
 }
 
 /** `rate(selector[window])`. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -8,10 +9,21 @@ import type { IService } from 'kubernetes-models/v1/Service';
 import { describe, expect, it } from 'vitest';
 import { buildRuleGroups } from '../alerts/rules.ts';
 import { buildAllDashboards } from '../dashboards/index.ts';
-import { CONFIG_VARIABLES, loadConfig } from '../service/config.ts';
+import {
+  CONFIG_VARIABLES,
+  loadConfig,
+  parseConfigFile,
+  RUNTIME_VARIABLES,
+} from '../service/config.ts';
 import { synthStaging } from './chart.ts';
 import type { MonitoringSources } from './monitoring.ts';
-import { SECRET_ENV_KEYS, SHUTDOWN_TIMEOUT_MS } from './service-env.ts';
+import {
+  heapSizeMiB,
+  NON_HEAP_RESERVE_MIB,
+  POD_RESOURCES,
+  SECRET_ENV_KEYS,
+  SHUTDOWN_TIMEOUT_MS,
+} from './service-env.ts';
 import { synthFromEnv } from './staging.ts';
 
 const fixture: MonitoringSources = {
@@ -41,15 +53,49 @@ describe('StagingChart workload', () => {
     expect(deployment.spec?.replicas).toBe(2);
   });
 
-  it('prefers one replica per node (soft anti-affinity on the hostname)', () => {
+  it("prefers one replica per node (soft anti-affinity on the hostname, on the app's own label)", () => {
     const [term, ...more] =
       pod?.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
     expect(more).toEqual([]);
+    expect(term?.weight).toBe(100);
     expect(term?.podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
-    const selector = term?.podAffinityTerm.labelSelector?.matchLabels ?? {};
-    const labels = deployment.spec?.template.metadata?.labels ?? {};
-    expect(Object.keys(selector).length).toBeGreaterThan(0);
-    for (const [k, v] of Object.entries(selector)) expect(labels[k]).toBe(v);
+    // The Deployment's own selector label, never cdk8s' internal construct address.
+    expect(term?.podAffinityTerm.labelSelector?.matchLabels).toEqual(
+      deployment.spec?.selector.matchLabels,
+    );
+    expect(deployment.spec?.template.metadata?.labels).toEqual({
+      'app.kubernetes.io/name': 'metasheet-cache',
+    });
+    expect(JSON.stringify(deployment)).not.toContain('cdk8s.io/');
+  });
+
+  it('sets cpu, memory and ephemeral-storage requests and limits, and sizes the V8 heap from the memory limit', () => {
+    expect(container?.resources).toEqual({
+      requests: {
+        cpu: '100m',
+        memory: `${POD_RESOURCES.memoryRequestMiB}Mi`,
+        'ephemeral-storage': '64Mi',
+      },
+      limits: { cpu: '500m', memory: '256Mi', 'ephemeral-storage': '128Mi' },
+    });
+    const nodeOptions = (c: typeof container) =>
+      c?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
+    expect(nodeOptions(container)).toBe(`--max-old-space-size=${256 - NON_HEAP_RESERVE_MIB}`);
+    const big = synthStaging({ image: { tag: '9.9.9' }, memoryLimitMiB: 1024 }, fixture).objects;
+    const bigContainer = one<IDeployment>('Deployment', big).spec?.template.spec?.containers[0];
+    expect(bigContainer?.resources?.limits?.memory).toBe('1024Mi');
+    expect(nodeOptions(bigContainer)).toBe(`--max-old-space-size=${1024 - NON_HEAP_RESERVE_MIB}`);
+    expect(heapSizeMiB(192)).toBe(96);
+  });
+
+  it('pulls from a configurable registry', () => {
+    const pulled = synthStaging(
+      { image: { registry: 'registry.example.com:5000/team', tag: '9.9.9' } },
+      fixture,
+    ).objects;
+    expect(one<IDeployment>('Deployment', pulled).spec?.template.spec?.containers[0]?.image).toBe(
+      'registry.example.com:5000/team/metasheet-cache:9.9.9',
+    );
   });
 
   it('probes /health on the service port for startup, readiness and liveness', () => {
@@ -75,7 +121,10 @@ describe('StagingChart workload', () => {
     });
     expect(pod?.securityContext?.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     expect(pod?.automountServiceAccountToken).toBe(false);
-    expect(container?.volumeMounts).toEqual([{ mountPath: '/tmp', name: 'tmp' }]);
+    expect(container?.volumeMounts).toEqual([
+      { mountPath: '/etc/metasheet-cache', name: 'runtime-config', readOnly: true },
+      { mountPath: '/tmp', name: 'tmp' },
+    ]);
   });
 
   it('terminates gracefully: preStop sleep, then the service drains within the grace period', () => {
@@ -84,8 +133,14 @@ describe('StagingChart workload', () => {
     expect(SHUTDOWN_TIMEOUT_MS).toBeLessThan((30 - 5) * 1000);
   });
 
+  it('requires only Secret keys the service reads', () => {
+    for (const key of SECRET_ENV_KEYS) expect(CONFIG_VARIABLES).toContain(key);
+    expect(SECRET_ENV_KEYS).not.toContain('DATABASE_URL');
+    expect(SECRET_ENV_KEYS).not.toContain('JWT_SECRET');
+  });
+
   it('reads credentials only through secretKeyRef on the existing Secret', () => {
-    const env = container?.env ?? [];
+    const env = (container?.env ?? []).filter((e) => e.name !== 'NODE_OPTIONS');
     expect(env.map((e) => e.name)).toEqual([...SECRET_ENV_KEYS]);
     for (const e of env) {
       expect(e.value).toBeUndefined();
@@ -99,13 +154,22 @@ describe('StagingChart workload', () => {
   });
 
   it('carries a ConfigMap the real service config accepts', () => {
-    const data =
+    const named = (name: string) =>
       one<IConfigMap>(
         'ConfigMap',
-        objects.filter((o) => !JSON.stringify(o).includes('grafana_dashboard')),
+        objects.filter((o) => (o.metadata as { name?: string } | undefined)?.name === name),
       ).data ?? {};
+    const data = named('metasheet-cache');
     for (const key of Object.keys(data)) expect(CONFIG_VARIABLES).toContain(key);
-    const loaded = loadConfig({ ...data, REDIS_URL: 'redis://redis.metasheet:6379' });
+    // The runtime file, parsed and validated by the service's own code; only reloadable keys.
+    const file = parseConfigFile(named('metasheet-cache-runtime')['cache.env'] ?? '');
+    expect(Object.keys(file).sort()).toEqual(RUNTIME_VARIABLES.filter((v) => v in file).sort());
+    expect(data.CACHE_CONFIG_FILE).toBe('/etc/metasheet-cache/cache.env');
+    const volume = deployment.spec?.template.spec?.volumes?.find(
+      (v) => v.name === 'runtime-config',
+    );
+    expect(volume?.configMap?.name).toBe('metasheet-cache-runtime');
+    const loaded = loadConfig({ ...data, REDIS_URL: 'redis://redis.metasheet:6379' }, file);
     expect(loaded).toMatchObject({
       PORT: 8900,
       NODE_ENV: 'production',
@@ -154,7 +218,12 @@ describe('StagingChart monitoring', () => {
     const cm = dashboards[0] as unknown as IConfigMap;
     expect(cm.metadata?.name).toBe('metasheet-cache-dashboard-cache-overview');
     expect(cm.metadata?.labels?.grafana_dashboard).toBe('1');
-    expect(JSON.parse(cm.data?.['cache-overview.json'] ?? 'null')).toEqual({ title: 'T' });
+    const text = cm.data?.['cache-overview.json'] ?? 'null';
+    expect(JSON.parse(text)).toEqual({ title: 'T' });
+    expect(cm.metadata?.annotations).toEqual({
+      'metasheet.io/dashboard-file': 'dashboards/generated/cache-overview.json',
+      'metasheet.io/dashboard-sha256': createHash('sha256').update(text).digest('hex'),
+    });
   });
 
   it('with the repo sources: PrometheusRule = alerts/ rule groups, one ConfigMap per dashboard', () => {

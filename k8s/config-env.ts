@@ -12,6 +12,7 @@ export const SYNTH_ENV_VARS = [
   'FEATURE_CACHE',
   'K8S_NAMESPACE',
   'KUBE_CONTEXT',
+  'IMAGE_REGISTRY',
   'IMAGE_REPOSITORY',
   'IMAGE_TAG',
   'REPLICAS',
@@ -29,7 +30,11 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 export function stagingInputFromEnv(env: Env): StagingConfigInput {
   const input: Record<string, unknown> = {
-    image: { repository: set(env.IMAGE_REPOSITORY), tag: set(env.IMAGE_TAG) ?? DEFAULT_IMAGE_TAG },
+    image: {
+      registry: set(env.IMAGE_REGISTRY),
+      repository: set(env.IMAGE_REPOSITORY),
+      tag: set(env.IMAGE_TAG) ?? DEFAULT_IMAGE_TAG,
+    },
   };
   const featureCache = set(env.FEATURE_CACHE);
   if (featureCache !== undefined) input.featureCache = toBoolean(featureCache);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseStagingConfig, StagingConfigError } from './config.ts';
+import { imageReference, parseStagingConfig, StagingConfigError } from './config.ts';
 import { DEFAULT_IMAGE_TAG, stagingInputFromEnv } from './config-env.ts';
 
 const tag = { image: { tag: '1.2.3' } };
@@ -51,7 +51,11 @@ describe('stagingInputFromEnv', () => {
   it('uses the package.json version as the default tag and leaves the rest to defaults', () => {
     expect(DEFAULT_IMAGE_TAG).toMatch(/^\d+\.\d+\.\d+/);
     const config = parseStagingConfig(stagingInputFromEnv({}));
-    expect(config.image).toEqual({ repository: 'metasheet-cache', tag: DEFAULT_IMAGE_TAG });
+    expect(config.image).toEqual({
+      registry: '',
+      repository: 'metasheet-cache',
+      tag: DEFAULT_IMAGE_TAG,
+    });
     expect(config.featureCache).toBe(false);
   });
 
@@ -60,15 +64,17 @@ describe('stagingInputFromEnv', () => {
       stagingInputFromEnv({
         FEATURE_CACHE: 'true',
         K8S_NAMESPACE: 'ms-stage',
-        IMAGE_REPOSITORY: 'registry.local/metasheet-cache',
+        IMAGE_REGISTRY: 'registry.local:5000',
+        IMAGE_REPOSITORY: 'team/metasheet-cache',
         IMAGE_TAG: 'abc123',
         REPLICAS: '3',
       }),
     );
+    expect(imageReference(config.image)).toBe('registry.local:5000/team/metasheet-cache:abc123');
     expect(config).toMatchObject({
       featureCache: true,
       namespace: 'ms-stage',
-      image: { repository: 'registry.local/metasheet-cache', tag: 'abc123' },
+      image: { registry: 'registry.local:5000', repository: 'team/metasheet-cache', tag: 'abc123' },
       replicas: 3,
     });
   });
@@ -83,5 +89,8 @@ describe('stagingInputFromEnv', () => {
     expect(() => parseStagingConfig(stagingInputFromEnv({ IMAGE_TAG: 'latest' }))).toThrow(
       'image.tag = "latest"',
     );
+    expect(() =>
+      parseStagingConfig(stagingInputFromEnv({ IMAGE_REGISTRY: 'https://Registry/' })),
+    ).toThrow('image.registry = "https://Registry/"');
   });
 });

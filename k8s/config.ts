@@ -45,6 +45,18 @@ const stagingConfigSchema = z
     kubeContext: z.string().min(1).default('metasheet-staging'),
     image: z
       .object({
+        /**
+         * Registry host (and optional path) the image is pulled from, e.g.
+         * `registry.example.com/team`; empty: the runtime's default (Docker Hub, or a
+         * mirror it is configured with). @default ''
+         */
+        registry: z
+          .string()
+          .regex(
+            /^$|^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/,
+            'must be a registry host[:port][/path], e.g. registry.example.com/team',
+          )
+          .default(''),
         /** Image repository, the name `make image` builds. @default 'metasheet-cache' */
         repository: z
           .string()
@@ -68,6 +80,11 @@ const stagingConfigSchema = z
       .default([]),
     /** CACHE_AB_CONTROL_PERCENT: share of requests in the uncached control group. @default 0 */
     abControlPercent: z.number().int().min(0).max(100).default(0),
+    /**
+     * Container memory limit; the V8 heap cap (NODE_OPTIONS=--max-old-space-size) is derived
+     * from it (`heapSizeMiB`). @default 256
+     */
+    memoryLimitMiB: z.number().int().min(192).max(8192).default(256),
     /** LOG_LEVEL for the service. @default 'info' */
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     /**
@@ -78,12 +95,18 @@ const stagingConfigSchema = z
      * REDIS_PASSWORD (optional key). @default { mode: 'standalone' }
      */
     redis: redisSchema.default({ mode: 'standalone' }),
-    /** Existing Secret holding DATABASE_URL, JWT_SECRET, REDIS_URL, REDIS_PASSWORD. @default 'metasheet-cache-secrets' */
+    /** Existing Secret holding REDIS_URL (standalone) and REDIS_PASSWORD (optional key), the service's only secret settings. @default 'metasheet-cache-secrets' */
     secretName: dnsLabel.default('metasheet-cache-secrets'),
     /** Labels the prometheus-operator's selectors require on ServiceMonitor/PrometheusRule. */
     monitoringLabels: z.record(z.string()).default({ release: 'kube-prometheus-stack' }),
   })
   .strict();
+
+/** `registry/repository:tag`, or `repository:tag` without a registry. */
+export function imageReference(image: StagingConfig['image']): string {
+  const name = image.registry === '' ? image.repository : `${image.registry}/${image.repository}`;
+  return `${name}:${image.tag}`;
+}
 
 /** Input accepted by {@link parseStagingConfig}: every field but `image.tag` has a default. */
 export type StagingConfigInput = z.input<typeof stagingConfigSchema>;

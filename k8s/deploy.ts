@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StagingManifests } from './chart.ts';
-import { StagingConfigError } from './config.ts';
+import { imageReference, StagingConfigError } from './config.ts';
 import { DeployError, type Kubectl, kubectlFor } from './kubectl.ts';
 import { SECRET_ENV_KEYS } from './service-env.ts';
 import { synthFromEnv } from './staging.ts';
@@ -25,8 +25,8 @@ export interface DeployIo {
 /**
  * `make deploy-staging`: synthesise (FEATURE_CACHE etc. from the environment), validate
  * offline, `kubectl diff`, then `kubectl apply --server-side` to the configured staging
- * context only, and wait for the rollout. DRY_RUN=1 prints the plan and the YAML and needs
- * no kubectl. Returns the exit code; every failure prints why and what to do.
+ * context only, and wait for the rollout. DRY_RUN=1 writes the YAML to a file it names, prints
+ * the plan last, and needs no kubectl. Returns the exit code; every failure prints why and what to do.
  */
 export function deployStaging(io: DeployIo): number {
   let workDir: string | undefined;
@@ -37,12 +37,11 @@ export function deployStaging(io: DeployIo): number {
       throw new DeployError(`manifests failed validation:\n${formatProblems(problems)}`);
     }
     const dryRun = io.env.DRY_RUN === '1' || io.argv.includes('--dry-run');
-    let file = '<the manifests below>';
-    if (!dryRun) {
-      workDir = mkdtempSync(join(tmpdir(), 'deploy-staging-'));
-      file = join(workDir, 'staging.yaml');
-      writeFileSync(file, manifests.yaml);
-    }
+    // A dry run keeps its file (the reviewer reads it); a real run removes it afterwards.
+    const dir = mkdtempSync(join(tmpdir(), dryRun ? 'deploy-staging-dry-run-' : 'deploy-staging-'));
+    if (!dryRun) workDir = dir;
+    const file = join(dir, `staging.feature-cache-${manifests.config.featureCache}.yaml`);
+    writeFileSync(file, manifests.yaml);
     const { kubeContext, namespace, appName } = manifests.config;
     const steps = {
       diff: ['diff', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', file],
@@ -56,16 +55,19 @@ export function deployStaging(io: DeployIo): number {
         `--timeout=${ROLLOUT_TIMEOUT}`,
       ],
     };
-    io.out(
-      plan(
-        manifests,
-        Object.values(steps).map((s) => `kubectl --context ${kubeContext} ${s.join(' ')}`),
-      ),
+    const planText = plan(
+      manifests,
+      Object.values(steps).map((s) => `kubectl --context ${kubeContext} ${s.join(' ')}`),
     );
     if (dryRun) {
-      io.out(`--- DRY_RUN=1: nothing applied; the manifests follow ---\n${manifests.yaml}`);
+      // The plan comes last, so it is what stays on screen; the YAML is in the file it names.
+      const lines = manifests.yaml.split('\n').length;
+      io.out(
+        `DRY_RUN=1: nothing applied. The ${manifests.objects.length} objects (${lines} lines of YAML) are in\n  ${file}\n\n${planText}`,
+      );
       return 0;
     }
+    io.out(planText);
 
     const kubectl = kubectlFor(io.env);
     checkContext(io, kubectl, kubeContext);
@@ -148,7 +150,7 @@ function plan(manifests: StagingManifests, commands: readonly string[]): string 
     'deploy-staging plan',
     `  context:   ${config.kubeContext} (the only context this script applies to)`,
     `  namespace: ${config.namespace}`,
-    `  image:     ${config.image.repository}:${config.image.tag}`,
+    `  image:     ${imageReference(config.image)}`,
     `  toggle:    FEATURE_CACHE=${config.featureCache} CACHE_IMPL=${config.cacheImpl} replicas=${config.replicas}`,
     `  objects:   ${manifests.objects.map(objectRef).join(', ')}`,
     '  steps:     check context, cluster and Secret, then',

@@ -1,18 +1,19 @@
 /**
- * Synthesis entry point (`make synth`): writes the committed staging YAML.
+ * Synthesis entry point (`make synth`): writes the committed staging YAML (`k8s/layout.ts`).
  *
- *   npx tsx k8s/main.ts                        both variants (FEATURE_CACHE=false and =true)
- *   npx tsx k8s/main.ts --feature-cache=true   only that variant
- *   npx tsx k8s/main.ts --stdout [...]         print instead of writing
- *   npx tsx k8s/main.ts --print-image          the image reference (used by `make image`)
+ *   npx tsx k8s/main.ts                               write k8s/generated/ (both toggle values)
+ *   npx tsx k8s/main.ts --stdout [--feature-cache=X]  print every object applied for FEATURE_CACHE=X
+ *                                                     (default false), dashboards' data included
+ *   npx tsx k8s/main.ts --print-image                 the image reference (used by `make image`)
  *
- * IMAGE_REPOSITORY, IMAGE_TAG, K8S_NAMESPACE and REPLICAS override the defaults; invalid
- * values or manifests that fail validation exit 1 without writing anything.
+ * IMAGE_REGISTRY, IMAGE_REPOSITORY, IMAGE_TAG, K8S_NAMESPACE and REPLICAS override the
+ * defaults; invalid values or manifests that fail validation exit 1 without writing anything.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { parseStagingConfig, StagingConfigError } from './config.ts';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { imageReference, parseStagingConfig, StagingConfigError } from './config.ts';
 import { stagingInputFromEnv } from './config-env.ts';
-import { GENERATED_DIR, generatedFile, generatedHeader, synthFromEnv } from './staging.ts';
+import { GENERATED_DIR, REPO_ROOT, synthLayout } from './staging.ts';
 import { formatProblems, validateManifests } from './validate/index.ts';
 
 function main(argv: readonly string[], env: NodeJS.ProcessEnv): number {
@@ -23,34 +24,31 @@ function main(argv: readonly string[], env: NodeJS.ProcessEnv): number {
     return 1;
   }
   if (argv.includes('--print-image')) {
-    const { image } = parseStagingConfig(stagingInputFromEnv(env));
-    console.log(`${image.repository}:${image.tag}`);
+    console.log(imageReference(parseStagingConfig(stagingInputFromEnv(env)).image));
     return 0;
   }
-  const variants = flag === 'true' ? [true] : flag === 'false' ? [false] : [false, true];
-  const outputs = variants.map((featureCache) => {
-    const manifests = synthFromEnv(env, { featureCache });
-    return { featureCache, manifests };
-  });
-  for (const { featureCache, manifests } of outputs) {
+  const { files, off, on } = synthLayout(env);
+  for (const manifests of [off, on]) {
     const problems = validateManifests(manifests.objects);
     if (problems.length > 0) {
       console.error(
-        `FEATURE_CACHE=${featureCache}: ${problems.length} problem(s):\n${formatProblems(problems)}`,
+        `FEATURE_CACHE=${manifests.config.featureCache}: ${problems.length} problem(s):\n${formatProblems(problems)}`,
       );
       return 1;
     }
   }
-  for (const { featureCache, manifests } of outputs) {
-    const text = generatedHeader(featureCache) + manifests.yaml;
-    if (argv.includes('--stdout')) {
-      process.stdout.write(text);
-      continue;
-    }
-    mkdirSync(GENERATED_DIR, { recursive: true });
-    writeFileSync(generatedFile(featureCache), text);
-    console.log(`wrote ${generatedFile(featureCache)} (${manifests.objects.length} objects)`);
+  if (argv.includes('--stdout')) {
+    process.stdout.write((flag === 'true' ? on : off).yaml);
+    return 0;
   }
+  mkdirSync(GENERATED_DIR, { recursive: true });
+  for (const [path, text] of files) writeFileSync(join(REPO_ROOT, path), text);
+  // Files of an earlier layout (or a removed concern) would mislead a reviewer.
+  const keep = new Set([...files.keys()].map((p) => p.split('/').pop()));
+  for (const f of readdirSync(GENERATED_DIR)) {
+    if (f.endsWith('.yaml') && !keep.has(f)) rmSync(join(GENERATED_DIR, f));
+  }
+  console.log(`wrote ${[...files.keys()].join(', ')} (${off.objects.length} objects)`);
   return 0;
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { ApiObject } from 'cdk8s';
@@ -10,6 +11,17 @@ import { SERVICE_PORT_NAME } from './service-env.ts';
 export const METRICS_PATH = '/metrics/prom';
 /** Label the Grafana dashboard sidecar watches for. */
 export const GRAFANA_DASHBOARD_LABEL = 'grafana_dashboard';
+/** Annotation naming the committed file a dashboard ConfigMap's data is (`dashboards/generated/…`). */
+export const DASHBOARD_FILE_ANNOTATION = 'metasheet.io/dashboard-file';
+/** Annotation holding the sha256 of that data, so the committed YAML changes by one line with it. */
+export const DASHBOARD_SHA_ANNOTATION = 'metasheet.io/dashboard-sha256';
+/** Where `make dashboards` writes the dashboard files. */
+export const DASHBOARDS_DIR = 'dashboards/generated';
+
+/** sha256 hex of a text. */
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
 
 /** One alerting or recording rule, as `alerts/rules.ts` builds it (Prometheus rule-file shape). */
 export interface RuleSource {
@@ -80,12 +92,19 @@ export function addMonitoring(
   }
 
   for (const dashboard of sources.dashboards) {
+    // The same text as dashboards/generated/<file>; the committed YAML shows it by name
+    // and checksum only (k8s/layout.ts), so a panel change diffs in one place.
+    const text = `${JSON.stringify(dashboard.json, null, 2)}\n`;
     new kplus.ConfigMap(scope, `dashboard-${dashboard.uid}`, {
       metadata: {
         name: `${config.appName}-dashboard-${dnsSafe(dashboard.uid)}`,
         labels: { [GRAFANA_DASHBOARD_LABEL]: '1' },
+        annotations: {
+          [DASHBOARD_FILE_ANNOTATION]: `${DASHBOARDS_DIR}/${dashboard.file}`,
+          [DASHBOARD_SHA_ANNOTATION]: sha256(text),
+        },
       },
-      data: { [dashboard.file]: `${JSON.stringify(dashboard.json, null, 2)}\n` },
+      data: { [dashboard.file]: text },
     });
   }
 }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { synthStaging } from './chart.ts';
 import type { MonitoringSources } from './monitoring.ts';
-import { CONFIG_CHECKSUM_ANNOTATION } from './service-env.ts';
 
 const sources: MonitoringSources = {
   ruleGroups: [{ name: 'g', rules: [{ record: 'job:up:sum', expr: 'sum(up)' }] }],
@@ -31,25 +30,26 @@ describe('FEATURE_CACHE synthesis toggle', () => {
     expect(off.config.featureCache).toBe(false);
   });
 
-  it('changes exactly the ConfigMap value and the pod checksum annotation', () => {
+  it('changes exactly the runtime file (no pod-template change: the pods reload it, no rollout)', () => {
     expect(on.objects).toHaveLength(off.objects.length);
     const changed = off.objects.flatMap((object, i) =>
       diffPaths(object, on.objects[i]).map((p) => `${String(object.kind)}${p}`),
     );
-    expect(changed).toEqual([
-      'ConfigMap/data/FEATURE_CACHE',
-      `Deployment/spec/template/metadata/annotations/${CONFIG_CHECKSUM_ANNOTATION}`,
-    ]);
+    expect(changed).toEqual(['ConfigMap/data/cache.env']);
   });
 
-  it('flips the value from "false" to "true" and gives the pods a new checksum (they roll)', () => {
-    const data = (m: typeof off) =>
-      (m.objects[0]?.data as Record<string, string> | undefined)?.FEATURE_CACHE;
-    expect([data(off), data(on)]).toEqual(['false', 'true']);
+  it('flips FEATURE_CACHE in the runtime file; the checksum stays (it covers restart-only settings)', () => {
+    const file = (m: typeof off) =>
+      m.objects.find((o) => (o.metadata as { name?: string }).name === 'metasheet-cache-runtime')
+        ?.data as Record<string, string> | undefined;
+    expect(file(off)?.['cache.env']).toMatch(/^FEATURE_CACHE=false$/m);
+    expect(file(on)?.['cache.env']).toMatch(/^FEATURE_CACHE=true$/m);
     const checksum = (m: typeof off) =>
       JSON.stringify(m.objects[1]).match(/"metasheet\.io\/config-checksum":"([0-9a-f]{64})"/)?.[1];
     expect(checksum(off)).toMatch(/^[0-9a-f]{64}$/);
-    expect(checksum(on)).toMatch(/^[0-9a-f]{64}$/);
-    expect(checksum(on)).not.toBe(checksum(off));
+    expect(checksum(on)).toBe(checksum(off));
+    // A restart-only setting still rolls the pods.
+    const debug = synthStaging({ image: { tag: '1.0.0' }, logLevel: 'debug' }, sources);
+    expect(checksum(debug)).not.toBe(checksum(off));
   });
 });

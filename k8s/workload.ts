@@ -1,12 +1,17 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import type { StagingConfig } from './config.ts';
+import { imageReference, type StagingConfig } from './config.ts';
 import {
   CONFIG_CHECKSUM_ANNOTATION,
   configChecksum,
+  heapSizeMiB,
+  POD_RESOURCES,
   POD_USER_ID,
   PRE_STOP_SLEEP_SECONDS,
+  RUNTIME_CONFIG_DIR,
+  RUNTIME_CONFIG_KEY,
+  runtimeConfigFile,
   SERVICE_PORT,
   SERVICE_PORT_NAME,
   secretEnvKeys,
@@ -49,7 +54,7 @@ export function addWorkload(
     containers: [
       {
         name: 'service',
-        image: `${config.image.repository}:${config.image.tag}`,
+        image: imageReference(config.image),
         imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
         ports: [{ number: SERVICE_PORT, name: SERVICE_PORT_NAME }],
         envFrom: [kplus.Env.fromConfigMap(configMap)],
@@ -62,8 +67,14 @@ export function addWorkload(
           preStop: kplus.Handler.fromCommand(['sleep', String(PRE_STOP_SLEEP_SECONDS)]),
         },
         resources: {
-          cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
-          memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
+          cpu: {
+            request: kplus.Cpu.millis(POD_RESOURCES.cpuRequestMillis),
+            limit: kplus.Cpu.millis(POD_RESOURCES.cpuLimitMillis),
+          },
+          memory: {
+            request: Size.mebibytes(POD_RESOURCES.memoryRequestMiB),
+            limit: Size.mebibytes(config.memoryLimitMiB),
+          },
         },
         securityContext: {
           ensureNonRoot: true,
@@ -77,12 +88,14 @@ export function addWorkload(
     ],
   });
   deployment.select(kplus.LabelSelector.of({ labels: { ...selectorLabels } }));
-  // Prefer (not require) one replica per node, so a node loss keeps one serving; a one-node
-  // staging cluster still schedules both.
-  deployment.scheduling.spread({ topology: kplus.Topology.HOSTNAME, weight: 100 });
 
   const container = deployment.containers[0];
   if (container === undefined) throw new Error('deployment has no container');
+  // V8 sizes its heap from the host, not the cgroup: cap it below the container limit.
+  container.env.addVariable(
+    'NODE_OPTIONS',
+    kplus.EnvValue.fromValue(`--max-old-space-size=${heapSizeMiB(config.memoryLimitMiB)}`),
+  );
   const secret = kplus.Secret.fromSecretName(scope, 'secret', config.secretName);
   for (const key of secretEnvKeys(config)) {
     // REDIS_URL only matters once CACHE_IMPL=redis; until then a Secret without it is fine.
@@ -91,20 +104,60 @@ export function addWorkload(
       (key === 'REDIS_URL' && config.cacheImpl !== 'redis') || key === 'REDIS_PASSWORD';
     container.env.addVariable(key, kplus.EnvValue.fromSecretValue({ secret, key }, { optional }));
   }
+  // Run-time settings: a file the service reloads (CACHE_CONFIG_FILE), so changing them
+  // needs no rollout and stays out of the checksum. Created after the Deployment so the
+  // object order of the restart ConfigMap and Deployment stays as it was.
+  const runtime = new kplus.ConfigMap(scope, 'runtime-config', {
+    metadata: { name: `${config.appName}-runtime` },
+    data: { [RUNTIME_CONFIG_KEY]: runtimeConfigFile(config) },
+  });
+  container.mount(
+    RUNTIME_CONFIG_DIR,
+    kplus.Volume.fromConfigMap(scope, 'runtime-config-volume', runtime, { name: 'runtime-config' }),
+    { readOnly: true },
+  );
   // tsx writes its transpile cache under os.tmpdir(); the root filesystem is read-only.
   container.mount(
     '/tmp',
     kplus.Volume.fromEmptyDir(scope, 'tmp', 'tmp', { sizeLimit: Size.mebibytes(64) }),
   );
 
-  // Fields cdk8s-plus-27 cannot express: its Capability enum has no ALL, and its pod
-  // security context has no seccompProfile.
+  // Fields cdk8s-plus-27 cannot express: its Capability enum has no ALL, its pod security
+  // context has no seccompProfile, and it writes ephemeral-storage in whole Gi only (the
+  // patches run before its serialisation, hence Quantity objects).
   const api = ApiObject.of(deployment);
   api.addJsonPatch(
     JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', {
       drop: ['ALL'],
     }),
     JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
+    JsonPatch.add(
+      '/spec/template/spec/containers/0/resources/requests/ephemeral-storage',
+      kplus.k8s.Quantity.fromString(`${POD_RESOURCES.ephemeralStorageRequestMiB}Mi`),
+    ),
+    JsonPatch.add(
+      '/spec/template/spec/containers/0/resources/limits/ephemeral-storage',
+      kplus.k8s.Quantity.fromString(`${POD_RESOURCES.ephemeralStorageLimitMiB}Mi`),
+    ),
+    // cdk8s-plus labels every pod with its construct address; nothing selects on it here,
+    // and it would change (rolling the pods) whenever the construct tree is rearranged.
+    JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'),
+    // Prefer (not require) one replica per node, so a node loss keeps one serving; a
+    // one-node staging cluster still schedules both. On the app's own stable labels:
+    // cdk8s-plus' `scheduling.spread` would select on its internal cdk8s.io/metadata.addr.
+    JsonPatch.add('/spec/template/spec/affinity', {
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          {
+            weight: 100,
+            podAffinityTerm: {
+              labelSelector: { matchLabels: { ...selectorLabels } },
+              topologyKey: 'kubernetes.io/hostname',
+            },
+          },
+        ],
+      },
+    }),
   );
   return deployment;
 }

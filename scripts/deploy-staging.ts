@@ -4,7 +4,7 @@
  *
  *   make deploy-staging                       FEATURE_CACHE=false (the default)
  *   make deploy-staging FEATURE_CACHE=true    turn the cache metrics on in staging
- *   DRY_RUN=1 make deploy-staging             print the plan and the YAML; no cluster needed
+ *   DRY_RUN=1 make deploy-staging             write the YAML to a file it names, print the plan last; no cluster needed
  *   KUBE_CONTEXT=name / --context=name        the context to use; anything but staging is refused
  */
 import { deployStaging } from '../k8s/deploy.ts';

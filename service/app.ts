@@ -1,10 +1,13 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { exampleApi } from './api/example-api.ts';
+import { type GracePolicy, NO_GRACE } from './api/grace.ts';
 import { UNMATCHED_ROUTE } from './api/routes-table.ts';
 import { SingleFlight } from './api/single-flight.ts';
+import type { LoadLock } from './cache/load-lock.ts';
 import type { CacheRegistry } from './cache/registry.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics/registry.ts';
+import type { RuntimeSettings } from './runtime-config.ts';
 import type { MetaSheetSource } from './source/metasheet-source.ts';
 
 /** Everything the HTTP app needs; built by `main.ts` (or a test). */
@@ -16,12 +19,22 @@ export interface AppDeps {
   readonly nodeEnv: 'development' | 'test' | 'production';
   /** TTL of values cached by the example API. @default 300_000 */
   readonly ttlMs?: number;
+  /** Grace (stale-if-error), soft timeout and early refresh. @default NO_GRACE (off) */
+  readonly grace?: GracePolicy;
+  /** Cross-replica load lock (CACHE_LOCK). @default none */
+  readonly loadLock?: LoadLock;
+  /** Wall clock of cached values' fresh times (tests move it). @default Date.now */
+  readonly now?: () => number;
   /** Percent of traffic in the A/B control group. @default 0 */
   readonly abControlPercent?: number;
   /** Sizing estimator, whose curves `GET /internal/cache` shows. @default none */
   readonly estimator?: { curves(): unknown };
   /** True while shutting down: `/health` answers 503 so load balancers stop sending. */
   readonly isDraining?: () => boolean;
+  /** Live TTL and A/B percent (a config reload changes them); wins over `ttlMs`/`abControlPercent`. */
+  readonly settings?: RuntimeSettings;
+  /** State of the last config reload, shown in `/health` and `/internal/cache`. @default none */
+  readonly configStatus?: () => { readonly lastResult: string };
 }
 
 /** Builds the Express app: no listening, no env, no module state. */
@@ -31,12 +44,19 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: '64kb' }));
   app.use(requestMetrics(deps.metrics));
 
+  const live: RuntimeSettings = deps.settings ?? {
+    ttlMs: deps.ttlMs ?? 300_000,
+    abControlPercent: deps.abControlPercent ?? 0,
+  };
+
   app.get('/health', (_req, res) => {
     const draining = deps.isDraining?.() ?? false;
+    // The cache is optional: degraded or disabled still answers 200, and says so.
     res.status(draining ? 503 : 200).json({
       status: draining ? 'draining' : 'ok',
       uptimeSeconds: Math.round(process.uptime()),
-      cache: { enabled: deps.cache.isEnabled, impl: deps.cache.impl },
+      cache: { enabled: deps.cache.isEnabled, impl: deps.cache.impl, ...deps.cache.health() },
+      ...(deps.configStatus ? { config: deps.configStatus() } : {}),
     });
   });
 
@@ -45,11 +65,18 @@ export function createApp(deps: AppDeps): Express {
       res.status(404).json({ error: 'not found' });
       return;
     }
-    res.json({ ...deps.cache.status(), estimates: deps.estimator?.curves() ?? null });
+    res.json({
+      ...deps.cache.status(),
+      ttlMs: live.ttlMs,
+      abControlPercent: live.abControlPercent,
+      config: deps.configStatus?.() ?? null,
+      estimates: deps.estimator?.curves() ?? null,
+      source: deps.source.status(),
+    });
   });
 
   app.get('/metrics/prom', async (_req, res) => {
-    deps.cache.refreshGauges();
+    await deps.cache.refreshGauges();
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
@@ -59,9 +86,17 @@ export function createApp(deps: AppDeps): Express {
       metrics: deps.metrics,
       source: deps.source,
       flights: new SingleFlight(),
-      ttlMs: deps.ttlMs ?? 300_000,
+      // Getters: read per request, so a config reload takes effect at once.
+      get ttlMs() {
+        return live.ttlMs;
+      },
       writes: { generation: 0 },
-      abControlPercent: deps.abControlPercent ?? 0,
+      get abControlPercent() {
+        return live.abControlPercent;
+      },
+      grace: deps.grace ?? NO_GRACE,
+      ...(deps.loadLock ? { lock: deps.loadLock } : {}),
+      ...(deps.now ? { now: deps.now } : {}),
     }),
   );
 

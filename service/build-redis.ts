@@ -1,8 +1,11 @@
 import { RedisCache } from './cache/redis-cache.ts';
 import { connectTopology } from './cache/redis-connect.ts';
+import { classifyRedisError } from './cache/redis-errors.ts';
+import { ThrottledErrorLog } from './cache/redis-logging.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics/registry.ts';
+import { urlSecrets } from './redact.ts';
 import { redisTarget } from './redis-config.ts';
 
 /**
@@ -10,16 +13,18 @@ import { redisTarget } from './redis-config.ts';
  * REDIS_SENTINELS + REDIS_SENTINEL_NAME), with REDIS_PASSWORD applied to every node.
  * Its topology feeds `cache_redis_nodes{role}` and `cache_redis_slots_without_master` at
  * scrape time; failed ops count in `cache_redis_node_errors_total{shard,error_type}`.
- * Client errors are logged at most once per 10 s, and never carry a password (node-redis
- * error messages name host:port, not credentials).
+ * Client errors are logged once per 10 s and error type, failed ops once per type and
+ * minute (`ThrottledErrorLog`); the logger redacts REDIS_URL's credentials and
+ * REDIS_PASSWORD (`configRedactor`), and so does the cache in `status`.
  */
 export function buildRedisCache(config: Config, metrics: Metrics, logger: Logger): RedisCache {
-  let lastLogged = 0;
+  // Reconnect loops emit a client error per attempt: one line per 10 s and type.
+  const clientErrors = new ThrottledErrorLog(logger, { reminderMs: 10_000 });
+  const opErrors = new ThrottledErrorLog(logger);
+  let cache: RedisCache | undefined;
   const onError = (err: Error) => {
-    // Reconnect loops emit an error per attempt: log at most one per 10 s.
-    if (Date.now() - lastLogged < 10_000) return;
-    lastLogged = Date.now();
-    logger.warn('redis client error (requests fall back to the source)', { err: err.message });
+    cache?.noteClientError(err);
+    clientErrors.report(classifyRedisError(err).type, err.message, 'redis client error');
   };
   const target = redisTarget(config);
   const topology = connectTopology(target, {
@@ -37,14 +42,21 @@ export function buildRedisCache(config: Config, metrics: Metrics, logger: Logger
           ? target.seeds.map(hostPort)
           : target.sentinels.map((s) => `${s.host}:${s.port}`),
   });
-  return new RedisCache({
+  cache = new RedisCache({
     topology,
     keyPrefix: config.REDIS_KEY_PREFIX,
     timeoutMs: config.REDIS_TIMEOUT_MS,
     maxValueBytes: config.REDIS_MAX_VALUE_BYTES,
+    secrets: [
+      ...(target.mode === 'standalone' ? urlSecrets(target.url) : []),
+      ...(target.mode === 'cluster' ? target.seeds.flatMap(urlSecrets) : []),
+      ...(config.REDIS_PASSWORD === undefined ? [] : [config.REDIS_PASSWORD]),
+    ],
     onNodeError: (node, error) =>
       metrics.redisNodeErrors.inc({ shard: topology.shardOf(node), error_type: error.type }),
+    onOpError: (err) => opErrors.report(err.type, err.message, 'redis operation failed'),
   });
+  return cache;
 }
 
 function hostPort(url: string): string {

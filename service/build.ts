@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { API_KEY_PATTERNS } from './api/routes-table.ts';
+import { API_VALUE_POLICY } from './api/value-shapes.ts';
 import type { AppDeps } from './app.ts';
 import { buildRedisCache } from './build-redis.ts';
 import type { Cache } from './cache/cache.ts';
@@ -8,6 +9,9 @@ import { KeyPatternExtractor } from './cache/key-pattern.ts';
 import { L1CoherentCache } from './cache/l1-coherent.ts';
 import { MemoryCache } from './cache/memory-cache.ts';
 import { NullCache } from './cache/null-cache.ts';
+import { REDIS_TTL_JITTER } from './cache/redis-cache.ts';
+import { RedisLoadLock } from './cache/redis-lock.ts';
+import { logBreakerOutages } from './cache/redis-logging.ts';
 import { CacheRegistry } from './cache/registry.ts';
 import { CacheStats } from './cache/stats.ts';
 import type { Config } from './config.ts';
@@ -15,6 +19,7 @@ import { MrcEstimator } from './estimator/estimator.ts';
 import { registerEstimatorGauges } from './estimator/metrics.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics/registry.ts';
+import { type RuntimeSettings, runtimeSettings } from './runtime-config.ts';
 import { MetaSheetSource } from './source/metasheet-source.ts';
 
 /**
@@ -35,8 +40,8 @@ export function buildCache(config: Config, metrics: Metrics, logger: Logger): Ca
       metrics.circuitOpen.set({ impl: 'redis' }, 0);
       redis.onBreakerStateChange((state) => {
         metrics.circuitOpen.set({ impl: 'redis' }, state === 'closed' ? 0 : 1);
-        logger.warn('redis circuit breaker', { state });
       });
+      logBreakerOutages(redis, logger);
       if (!config.CACHE_L1) return redis;
       // L1 in front of Redis; replicas drop each other's writes from it via pub/sub.
       const bus = new RedisInvalidationBus({
@@ -51,21 +56,27 @@ export function buildCache(config: Config, metrics: Metrics, logger: Logger): Ca
 }
 
 /** The dependencies of `createApp` for a configuration, with a fresh metrics registry. */
-export function buildDeps(config: Config, logger: Logger, isDraining?: () => boolean): AppDeps {
+export function buildDeps(
+  config: Config,
+  logger: Logger,
+  isDraining?: () => boolean,
+): AppDeps & { readonly settings: RuntimeSettings } {
   const metrics = createMetrics(new Registry());
   // The sizing estimator observes while the cache is on, whatever the implementation
-  // (NullCache included): that is how Phase 2 sees hit ratios nobody has cached yet.
-  const estimator =
-    config.FEATURE_CACHE && config.ESTIMATOR_ENABLED
-      ? new MrcEstimator({
-          maxBytesPerPattern: config.ESTIMATOR_MAX_BYTES_PER_PATTERN,
-          maxPatterns: config.CACHE_KEY_PATTERN_LIMIT,
-          ...(config.ESTIMATOR_SIZES_ENTRIES
-            ? { sizesEntries: config.ESTIMATOR_SIZES_ENTRIES }
-            : {}),
-          ...(config.ESTIMATOR_SIZES_BYTES ? { sizesBytes: config.ESTIMATOR_SIZES_BYTES } : {}),
-        })
-      : undefined;
+  // (NullCache included): that is how Phase 2 sees hit ratios nobody has cached yet. It
+  // exists even while FEATURE_CACHE is off (it then sees nothing), so a reload can turn it on.
+  const estimator = config.ESTIMATOR_ENABLED
+    ? new MrcEstimator({
+        maxBytesPerPattern: config.ESTIMATOR_MAX_BYTES_PER_PATTERN,
+        maxPatterns: config.CACHE_KEY_PATTERN_LIMIT,
+        redisLayout: { keyPrefix: config.REDIS_KEY_PREFIX },
+        sharedReplicas: config.ESTIMATOR_REPLICAS,
+        // Redis stretches each TTL by 0–10 % (RedisCache's jitter): 5 % on average.
+        ttlScale: config.ESTIMATOR_REPLICAS * (1 + REDIS_TTL_JITTER / 2),
+        ...(config.ESTIMATOR_SIZES_ENTRIES ? { sizesEntries: config.ESTIMATOR_SIZES_ENTRIES } : {}),
+        ...(config.ESTIMATOR_SIZES_BYTES ? { sizesBytes: config.ESTIMATOR_SIZES_BYTES } : {}),
+      })
+    : undefined;
   if (estimator) registerEstimatorGauges(metrics.registry, estimator);
   const patterns = new KeyPatternExtractor({
     limit: config.CACHE_KEY_PATTERN_LIMIT,
@@ -79,18 +90,50 @@ export function buildDeps(config: Config, logger: Logger, isDraining?: () => boo
     enabled: config.FEATURE_CACHE,
     initial: config.FEATURE_CACHE ? buildCache(config, metrics, logger) : new NullCache(),
     whitelist: config.CACHE_PATTERNS ?? null,
+    values: API_VALUE_POLICY,
   });
+  const loadLock =
+    config.FEATURE_CACHE && config.CACHE_LOCK
+      ? new RedisLoadLock({
+          url: config.REDIS_URL,
+          ...(config.REDIS_PASSWORD === undefined ? {} : { password: config.REDIS_PASSWORD }),
+          keyPrefix: config.REDIS_KEY_PREFIX,
+          ttlMs: config.CACHE_LOCK_TTL_MS,
+          waitMs: config.CACHE_LOCK_WAIT_MS,
+          timeoutMs: config.REDIS_TIMEOUT_MS,
+        })
+      : undefined;
   return {
     cache,
     metrics,
     logger,
-    source: new MetaSheetSource({ latencyScale: config.SOURCE_LATENCY_SCALE }),
+    source: buildSource(config),
+    grace: {
+      graceMs: config.CACHE_GRACE_SECONDS * 1000,
+      softTimeoutMs: config.CACHE_SOFT_TIMEOUT_MS,
+      earlyRefreshBeta: config.CACHE_EARLY_REFRESH_BETA,
+    },
+    ...(loadLock ? { loadLock } : {}),
     nodeEnv: config.NODE_ENV,
-    ttlMs: config.CACHE_TTL_SECONDS * 1000,
-    abControlPercent: config.CACHE_AB_CONTROL_PERCENT,
+    settings: runtimeSettings(config),
     ...(estimator ? { estimator } : {}),
     ...(isDraining ? { isDraining } : {}),
   };
+}
+
+/** The embedded source with the configured timeout and faults (the outage window counts from now). */
+export function buildSource(config: Config, startMs = Date.now()): MetaSheetSource {
+  const outageMs = config.SOURCE_OUTAGE_SECONDS * 1000;
+  const fromMs = startMs + config.SOURCE_OUTAGE_START_SECONDS * 1000;
+  return new MetaSheetSource({
+    latencyScale: config.SOURCE_LATENCY_SCALE,
+    timeoutMs: config.SOURCE_TIMEOUT_MS,
+    faults: {
+      errorRate: config.SOURCE_ERROR_RATE,
+      extraLatencyMs: config.SOURCE_EXTRA_LATENCY_MS,
+      ...(outageMs > 0 ? { outage: { fromMs, untilMs: fromMs + outageMs } } : {}),
+    },
+  });
 }
 
 /** `NullCache` → "NullCache", for the startup line `Cache: enabled (impl: MemoryCache)`. */

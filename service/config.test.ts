@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config.ts';
+import {
+  CONFIG_VARIABLES,
+  ConfigError,
+  loadConfig,
+  MAX_ESTIMATOR_SIZES,
+  parseConfigFile,
+  RUNTIME_VARIABLES,
+} from './config.ts';
 import { redisTarget } from './redis-config.ts';
 
 describe('loadConfig', () => {
@@ -44,6 +51,15 @@ describe('loadConfig', () => {
     ESTIMATOR_SIZES_ENTRIES: '10,-1',
     SOURCE_LATENCY_SCALE: 'slow',
     ESTIMATOR_MAX_BYTES_PER_PATTERN: '20000',
+    CACHE_GRACE_SECONDS: '-5',
+    CACHE_SOFT_TIMEOUT_MS: '1.5',
+    CACHE_EARLY_REFRESH_BETA: 'high',
+    CACHE_LOCK: 'sometimes',
+    CACHE_LOCK_TTL_MS: '5',
+    SOURCE_TIMEOUT_MS: '0',
+    SOURCE_ERROR_RATE: '1.5',
+    SOURCE_EXTRA_LATENCY_MS: '-1',
+    SOURCE_OUTAGE_SECONDS: 'forever',
   };
   for (const [name, value] of Object.entries(bad)) {
     it(`rejects ${name}=${value}, naming the variable`, () => {
@@ -52,6 +68,97 @@ describe('loadConfig', () => {
     });
   }
 
+  it('bounds ESTIMATOR_SIZES_* (each size is a series per pattern): 16 pass, 17 and 5,000 fail', () => {
+    const list = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1)).join(',');
+    for (const name of ['ESTIMATOR_SIZES_ENTRIES', 'ESTIMATOR_SIZES_BYTES']) {
+      expect(
+        loadConfig({ [name]: list(MAX_ESTIMATOR_SIZES) })[name as 'ESTIMATOR_SIZES_BYTES'],
+      ).toHaveLength(16);
+      for (const n of [MAX_ESTIMATOR_SIZES + 1, 5_000]) {
+        expect(() => loadConfig({ [name]: list(n) })).toThrow(
+          new RegExp(`${name} must list at most 16 sizes .*got ${n}`),
+        );
+      }
+      // The 5,000-size value is not echoed whole.
+      try {
+        loadConfig({ [name]: list(5_000) });
+      } catch (e) {
+        expect((e as Error).message.length).toBeLessThan(400);
+      }
+    }
+  });
+
+  it('parses REDIS_URL fully and never echoes its credentials', () => {
+    const ok = [
+      'redis://127.0.0.1:6379',
+      'rediss://user:p%40ss@cache.internal:6380/2',
+      'redis://:pw@[::1]:6379/0',
+      'redis://localhost',
+    ];
+    for (const url of ok) expect(loadConfig({ REDIS_URL: url }).REDIS_URL).toBe(url);
+    const bad: [string, RegExp][] = [
+      ['redis://:topsecret@127.0.0.1:99999', /not a valid URL/],
+      ['redis://:topsecret@127.0.0.1:0', /port outside 1-65535/],
+      ['redis://:topsecret@127.0.0.1:6379/db', /database number/],
+      ['redis://:topsecret@127.0.0.1:6379?x=1', /query or fragment/],
+      ['redis://:top%zzsecret@127.0.0.1:6379', /percent-encoding/],
+      ['redis://:topsecret@', /not a valid URL|no host/],
+      ['memcached://:topsecret@h:1', /redis:\/\/ or rediss:\/\//],
+    ];
+    for (const [url, why] of bad) {
+      let message = '';
+      try {
+        loadConfig({ REDIS_URL: url });
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/\bREDIS_URL\b/);
+      expect(message).toMatch(why);
+      expect(message).not.toContain('secret');
+    }
+  });
+
+  it('scrubs a password pasted into another variable from config errors', () => {
+    expect(() =>
+      loadConfig({ REDIS_URL: 'redis://:hunter22@h:6379', CACHE_IMPL: 'hunter22' }),
+    ).toThrow(/CACHE_IMPL must be one of null, memory, redis \(got "\*\*\*"\)/);
+  });
+
+  it('parses grace, early refresh, lock and source fault settings (all off by default)', () => {
+    expect(loadConfig({})).toMatchObject({
+      CACHE_GRACE_SECONDS: 0,
+      CACHE_EARLY_REFRESH_BETA: 0,
+      CACHE_LOCK: false,
+      SOURCE_ERROR_RATE: 0,
+      SOURCE_EXTRA_LATENCY_MS: 0,
+      SOURCE_OUTAGE_SECONDS: 0,
+    });
+    const c = loadConfig({
+      CACHE_IMPL: 'redis',
+      CACHE_GRACE_SECONDS: '600',
+      CACHE_EARLY_REFRESH_BETA: '1.5',
+      CACHE_LOCK: 'true',
+      SOURCE_ERROR_RATE: '0.25',
+      SOURCE_OUTAGE_START_SECONDS: '20',
+      SOURCE_OUTAGE_SECONDS: '30',
+    });
+    expect(c).toMatchObject({
+      CACHE_GRACE_SECONDS: 600,
+      CACHE_EARLY_REFRESH_BETA: 1.5,
+      CACHE_LOCK: true,
+      SOURCE_ERROR_RATE: 0.25,
+      SOURCE_OUTAGE_START_SECONDS: 20,
+      SOURCE_OUTAGE_SECONDS: 30,
+    });
+  });
+
+  it('rejects CACHE_LOCK without CACHE_IMPL=redis, naming both', () => {
+    expect(() => loadConfig({ CACHE_LOCK: 'true', CACHE_IMPL: 'memory' })).toThrow(
+      /CACHE_LOCK=true needs CACHE_IMPL=redis/,
+    );
+  });
+
   it('reports every bad variable at once', () => {
     try {
       loadConfig({ PORT: 'x', CACHE_IMPL: 'y' });
@@ -59,6 +166,68 @@ describe('loadConfig', () => {
     } catch (e) {
       expect((e as ConfigError).problems).toHaveLength(2);
     }
+  });
+});
+
+describe('typos and unsafe values that used to pass silently', () => {
+  it.each([' ', ',', 'sheet,,user', 'sheet, ,user', 'user,'])(
+    'rejects CACHE_PATTERNS=%j (empty entry), naming the variable',
+    (value) => {
+      expect(() => loadConfig({ CACHE_PATTERNS: value })).toThrow(
+        /CACHE_PATTERNS has an empty entry/,
+      );
+    },
+  );
+
+  it('keeps CACHE_PATTERNS unset (every pattern) for an empty string, as for every variable', () => {
+    expect(loadConfig({ CACHE_PATTERNS: '' }).CACHE_PATTERNS).toBeUndefined();
+  });
+
+  it('rejects SHUTDOWN_TIMEOUT_MS=0 (it would cut every request at once instead of draining)', () => {
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '0' })).toThrow(
+      /SHUTDOWN_TIMEOUT_MS must be an integer from 1 to 600000/,
+    );
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '1' }).SHUTDOWN_TIMEOUT_MS).toBe(1);
+  });
+});
+
+describe('CACHE_CONFIG_FILE: parseConfigFile + loadConfig(env, file)', () => {
+  it('reads KEY=VALUE lines, skips comments and blank lines, keeps = inside values', () => {
+    const vars = parseConfigFile(
+      '# runtime\n\nFEATURE_CACHE=true\r\n CACHE_PATTERNS = sheet,user \nREDIS_URL=redis://h:1/0?a=b\n',
+    );
+    expect(vars).toEqual({
+      FEATURE_CACHE: 'true',
+      CACHE_PATTERNS: 'sheet,user',
+      REDIS_URL: 'redis://h:1/0?a=b',
+    });
+  });
+
+  it('names unknown variables and lines that are not KEY=VALUE', () => {
+    expect(() => parseConfigFile('FEATURE_CAHCE=true\nnonsense\n')).toThrow(ConfigError);
+    try {
+      parseConfigFile('FEATURE_CAHCE=true\nnonsense\nCACHE_CONFIG_FILE=/x\n');
+    } catch (e) {
+      expect((e as ConfigError).problems).toEqual([
+        'FEATURE_CAHCE (CACHE_CONFIG_FILE line 1) is not a variable the service reads',
+        'CACHE_CONFIG_FILE line 2 is not KEY=VALUE',
+        'CACHE_CONFIG_FILE (CACHE_CONFIG_FILE line 3) is not a variable the service reads',
+      ]);
+    }
+  });
+
+  it('file values override the environment and go through the same validator', () => {
+    const env = { FEATURE_CACHE: 'false', CACHE_IMPL: 'memory', CACHE_PATTERNS: 'sheet' };
+    const c = loadConfig(env, { FEATURE_CACHE: 'true', CACHE_PATTERNS: '' });
+    expect(c).toMatchObject({ FEATURE_CACHE: true, CACHE_IMPL: 'memory' });
+    expect(c.CACHE_PATTERNS).toBeUndefined(); // empty in the file unsets the env value
+    expect(() => loadConfig(env, { CACHE_AB_CONTROL_PERCENT: '101' })).toThrow(
+      /CACHE_AB_CONTROL_PERCENT/,
+    );
+  });
+
+  it('lists the run-time variables, all of them real variables', () => {
+    for (const v of RUNTIME_VARIABLES) expect(CONFIG_VARIABLES).toContain(v);
   });
 });
 

@@ -38,18 +38,10 @@ export const redisTopologySchema = {
   REDIS_PASSWORD: z.string().max(512, 'REDIS_PASSWORD must be at most 512 characters').optional(),
 };
 
-/** Variables whose values are secret or may hold one: never echoed in errors or logs. */
-export function redactValue(name: string, value: string | undefined): string {
-  if (value === undefined) return 'undefined';
-  if (name === 'REDIS_PASSWORD') return '"<redacted>"';
-  return JSON.stringify(
-    value.replace(/([a-z][a-z0-9+.-]*:\/\/[^:@/\s,]*:)[^@/\s,]*@/gi, '$1<redacted>@'),
-  );
-}
-
 interface TopologyInput {
   readonly CACHE_IMPL: string;
   readonly CACHE_L1: boolean;
+  readonly CACHE_LOCK?: boolean;
   readonly REDIS_URL: string;
   readonly REDIS_CLUSTER_NODES?: string[] | undefined;
   readonly REDIS_SENTINELS?: string[] | undefined;
@@ -89,6 +81,13 @@ export function redisTopologyProblems(c: TopologyInput, explicitUrl: boolean): s
       `CACHE_L1=true is not supported with ${mode}: the L1 invalidation bus detects lost ` +
         'pub/sub messages on one Redis connection only, and serving stale L1 entries after a ' +
         'failover would break its coherence promise; set CACHE_L1=false',
+    );
+  }
+  if ((cluster || sentinel) && c.CACHE_LOCK) {
+    const mode = cluster ? 'REDIS_CLUSTER_NODES' : 'REDIS_SENTINELS';
+    problems.push(
+      `CACHE_LOCK=true is not supported with ${mode}: the cross-replica load lock uses one ` +
+        'standalone connection (REDIS_URL); set CACHE_LOCK=false',
     );
   }
   return problems;

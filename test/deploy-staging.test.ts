@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseManifests } from '../k8s/chart.ts';
 import { deployStaging } from '../k8s/deploy.ts';
-import { generatedFile } from '../k8s/staging.ts';
+import { assembleObjects } from '../k8s/layout.ts';
+import { readCommittedLayout, readRepoFile } from '../k8s/staging.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NODE_DIR = dirname(process.execPath);
@@ -78,9 +80,9 @@ function deploy(env: Record<string, string>, argv: string[] = []) {
   return { code, out, err };
 }
 
-/** The committed YAML without its header line: what the script must synthesise. */
-function committed(featureCache: boolean): string {
-  return readFileSync(generatedFile(featureCache), 'utf8').split('\n').slice(1).join('\n');
+/** The objects the committed files assemble into for a toggle value: what the script must apply. */
+function committed(featureCache: boolean): Array<Record<string, unknown>> {
+  return assembleObjects(readCommittedLayout(), featureCache, readRepoFile);
 }
 
 /** Runs the real CLI entry (`scripts/deploy-staging.ts`) as `make deploy-staging` does. */
@@ -94,19 +96,26 @@ function cli(env: Record<string, string>) {
 }
 
 describe('deploy-staging CLI', () => {
-  it('DRY_RUN=1 prints the plan and the committed YAML with no kubectl on PATH', () => {
+  it('DRY_RUN=1 writes the manifests to a file it names and prints the plan last, with no kubectl on PATH', () => {
     const empty = mkdtempSync(join(tmpdir(), 'no-kubectl-'));
     dirs.push(empty);
     const run = cli({ PATH: empty, HOME: empty, DRY_RUN: '1' });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
+    const file = /\n {2}(\/\S+\/staging\.feature-cache-false\.yaml)\n/.exec(run.stdout)?.[1];
+    if (!file) throw new Error(`no manifests file named in:\n${run.stdout}`);
+    dirs.push(dirname(file));
+    expect(parseManifests(readFileSync(file, 'utf8'))).toEqual(committed(false));
+    // No YAML on the terminal, and the plan is what stays on screen.
+    expect(run.stdout).not.toContain('apiVersion:');
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe(
+      '  rollback:  FEATURE_CACHE=false make deploy-staging',
+    );
+    expect(run.stdout.split('\n').length).toBeLessThan(30);
     expect(run.stdout).toContain('context:   metasheet-staging');
     expect(run.stdout).toContain('image:     metasheet-cache:0.1.0');
     expect(run.stdout).toContain('toggle:    FEATURE_CACHE=false');
     expect(run.stdout).toMatch(/kubectl --context metasheet-staging apply --server-side/);
-    expect(run.stdout).toContain('rollback:  FEATURE_CACHE=false make deploy-staging');
-    const yaml = run.stdout.split('the manifests follow ---\n')[1];
-    expect(yaml).toBe(committed(false));
   }, 180_000);
 
   it('with a stand-in kubectl: checks, diffs, applies server-side to staging, waits for rollout', () => {
@@ -128,8 +137,8 @@ describe('deploy-staging CLI', () => {
       'deployed to metasheet-staging/metasheet-staging (FEATURE_CACHE=true)',
     );
     // The stand-in copied each -f file; diff and apply both saw the toggled manifests.
-    expect(kube.fileFor('diff')).toBe(committed(true));
-    expect(kube.fileFor('apply')).toBe(committed(true));
+    expect(parseManifests(kube.fileFor('diff'))).toEqual(committed(true));
+    expect(parseManifests(kube.fileFor('apply'))).toEqual(committed(true));
   }, 180_000);
 });
 
@@ -178,7 +187,7 @@ describe('deploy-staging refusals and failures (stand-in kubectl)', () => {
     expect(run.err).toContain(
       'Secret metasheet-staging/metasheet-cache-secrets is missing (Error from server (NotFound)',
     );
-    expect(run.err).toContain('keys DATABASE_URL, JWT_SECRET, REDIS_URL');
+    expect(run.err).toContain('create it with keys REDIS_URL before deploying');
   });
 
   it('reports a failed apply with the rollback command', () => {

@@ -38,14 +38,19 @@ export const POD_RULES: readonly LintRule[] = [
     if (tag === undefined) return `image "${image}" has no tag (means latest)`;
     return tag === 'latest' ? `image "${image}" uses the latest tag` : undefined;
   }),
-  containerRule('resources-set', 'cpu and memory requests and limits are set', (c) => {
-    const missing = (['requests', 'limits'] as const).flatMap((kind) =>
-      (['cpu', 'memory'] as const)
-        .filter((r) => c.resources?.[kind]?.[r] === undefined)
-        .map((r) => `${kind}.${r}`),
-    );
-    return missing.length > 0 ? `resources missing: ${missing.join(', ')}` : undefined;
-  }),
+  // ephemeral-storage as kube-score's container-ephemeral-storage-request-and-limit asks.
+  containerRule(
+    'resources-set',
+    'cpu, memory and ephemeral-storage requests and limits are set',
+    (c) => {
+      const missing = (['requests', 'limits'] as const).flatMap((kind) =>
+        (['cpu', 'memory', 'ephemeral-storage'] as const)
+          .filter((r) => c.resources?.[kind]?.[r] === undefined)
+          .map((r) => `${kind}.${r}`),
+      );
+      return missing.length > 0 ? `resources missing: ${missing.join(', ')}` : undefined;
+    },
+  ),
   containerRule('probes-set', 'startup, readiness and liveness probes are set', (c) => {
     const missing = (['startupProbe', 'readinessProbe', 'livenessProbe'] as const).filter(
       (p) => c[p] === undefined,

@@ -24,6 +24,11 @@ const BREAKS: Record<string, ReadonlyArray<[string, Manifest[], string]>> = {
   ],
   'resources-set': [
     [
+      'no ephemeral-storage limit',
+      mutate(objects, 'Deployment', `${C}/resources/limits/ephemeral-storage`, undefined),
+      'limits.ephemeral-storage',
+    ],
+    [
       'no memory limit',
       mutate(objects, 'Deployment', `${C}/resources/limits/memory`, undefined),
       'limits.memory',
@@ -31,7 +36,7 @@ const BREAKS: Record<string, ReadonlyArray<[string, Manifest[], string]>> = {
     [
       'no requests',
       mutate(objects, 'Deployment', `${C}/resources/requests`, undefined),
-      'requests.cpu, requests.memory',
+      'requests.cpu, requests.memory, requests.ephemeral-storage',
     ],
   ],
   'probes-set': [

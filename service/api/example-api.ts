@@ -1,6 +1,8 @@
 import { type Request, type Response, Router } from 'express';
+import { SourceError } from '../source/faults.ts';
 import type { MetaSheetSource } from '../source/metasheet-source.ts';
 import { abVariant } from './ab-split.ts';
+import { cacheStatusHeader } from './cache-status.ts';
 import { type ReadThroughDeps, readThrough } from './read-through.ts';
 import { API_ROUTES, type ApiRoute } from './routes-table.ts';
 
@@ -23,8 +25,10 @@ const LOADERS: Record<string, Loader> = {
 
 /**
  * The MetaSheet example API (routes in `API_ROUTES`): reads go cache-aside through the
- * registry with key `<pattern>:<id>`; `PUT /api/sheets/:id` deletes the sheet's key and
- * invalidates its tag, which every sheet-derived key carries.
+ * registry with key `<pattern>:<id>` and answer with an RFC 9211 `Cache-Status` header;
+ * `PUT /api/sheets/:id` deletes the sheet's key and invalidates its tag, which every
+ * sheet-derived key carries (also when the source write fails: a timed-out write may have
+ * landed). A failing source answers 503 with what failed.
  */
 export function exampleApi(d: ExampleApiDeps): Router {
   const router = Router();
@@ -41,13 +45,19 @@ export function exampleApi(d: ExampleApiDeps): Router {
     }
     d.writes.generation++;
     const route = API_ROUTES.find((x) => x.method === 'PUT');
-    const sheet = await d.source.updateSheet(id, title, route?.baseLatencyMs ?? 0);
+    let sheet: Awaited<ReturnType<MetaSheetSource['updateSheet']>>;
+    try {
+      sheet = await d.source.updateSheet(id, title, route?.baseLatencyMs ?? 0);
+    } catch (err) {
+      await invalidateSheet(d, id);
+      if (!sourceFailed(err, res)) throw err;
+      return;
+    }
     if (!sheet) {
       res.status(404).json({ error: `sheet ${id} not found` });
       return;
     }
-    await d.cache.del(`sheet:${id}`);
-    await d.cache.invalidateTag(`sheet:${id}`);
+    await invalidateSheet(d, id);
     res.json(sheet);
   });
   return router;
@@ -62,18 +72,43 @@ async function read(d: ExampleApiDeps, r: ApiRoute, req: Request, res: Response)
   res.locals.variant = variant;
   const loader = LOADERS[r.route];
   if (!loader) throw new Error(`no loader for ${r.route}`);
-  const value = await readThrough(d, {
-    key: `${r.keyPattern}:${id}`,
-    pattern: r.keyPattern,
-    tags: [`${owner}:${id}`],
-    variant,
-    load: async () => (await loader(d.source, id, r.baseLatencyMs)) ?? undefined,
-  });
+  let value: unknown;
+  try {
+    const read = await readThrough(d, {
+      key: `${r.keyPattern}:${id}`,
+      pattern: r.keyPattern,
+      tags: [`${owner}:${id}`],
+      variant,
+      load: async () => (await loader(d.source, id, r.baseLatencyMs)) ?? undefined,
+    });
+    value = read.value;
+    res.set('Cache-Status', cacheStatusHeader(read.outcome));
+  } catch (err) {
+    if (!sourceFailed(err, res)) throw err;
+    return;
+  }
   if (value === undefined) {
     res.status(404).json({ error: `${owner} ${id} not found` });
     return;
   }
   res.json(value);
+}
+
+/**
+ * After a write, nothing cached about the sheet survives, stale copies in grace included,
+ * and readers arriving now do not share a load that may have read it before the write.
+ */
+async function invalidateSheet(d: ExampleApiDeps, id: number): Promise<void> {
+  await d.cache.del(`sheet:${id}`);
+  await d.cache.invalidateTag(`sheet:${id}`);
+  d.flights.forget(`sheet:${id}`, `sheet:${id}`);
+}
+
+/** Answers a source failure with 503 naming it; false for any other error. */
+function sourceFailed(err: unknown, res: Response): boolean {
+  if (!(err instanceof SourceError)) return false;
+  res.status(503).json({ error: `source unavailable: ${err.message}` });
+  return true;
 }
 
 function countCandidate(d: ExampleApiDeps, r: ApiRoute): void {

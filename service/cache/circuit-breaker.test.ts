@@ -99,4 +99,23 @@ describe('CircuitBreaker (fake clock)', () => {
     expect(() => new CircuitBreaker({ failureThreshold: 0 })).toThrow(/failureThreshold.*0/);
     expect(() => new CircuitBreaker({ cooldownMs: -1 })).toThrow(/cooldownMs.*-1/);
   });
+
+  it('exposes the last failure type, time since it, and the calls it refused', () => {
+    const { breaker, clock } = setup(2, 1000);
+    expect(breaker.lastErrorType).toBeUndefined();
+    expect(breaker.msSinceLastFailure).toBeUndefined();
+    breaker.failure('timeout');
+    breaker.failure('auth');
+    expect(breaker.state).toBe('open');
+    expect(breaker.lastErrorType).toBe('auth');
+    expect(breaker.tryAcquire()).toBe(false);
+    expect(breaker.tryAcquire()).toBe(false);
+    expect(breaker.refused).toBe(2);
+    clock.advance(1000);
+    expect(breaker.msSinceLastFailure).toBe(1000);
+    expect(breaker.tryAcquire()).toBe(true); // the probe
+    breaker.success();
+    expect(breaker.state).toBe('closed');
+    expect(breaker.lastErrorType).toBe('auth'); // kept: what the last outage was
+  });
 });

@@ -33,6 +33,9 @@ export class CircuitBreaker {
   readonly #listeners = new Set<BreakerListener>();
   #state: BreakerState = 'closed';
   #failures = 0;
+  #lastErrorType: string | undefined;
+  #lastFailureAt: number | undefined;
+  #refused = 0;
   #probeInFlight = false;
   #timer: unknown;
 
@@ -53,6 +56,24 @@ export class CircuitBreaker {
     return this.#state;
   }
 
+  /**
+   * Type of the last failure reported (e.g. `auth`, `timeout`), kept after recovery so a
+   * status page can say what the last outage was; `undefined` before any failure.
+   */
+  get lastErrorType(): string | undefined {
+    return this.#lastErrorType;
+  }
+
+  /** Milliseconds since the last failure reported, `undefined` before any. */
+  get msSinceLastFailure(): number | undefined {
+    return this.#lastFailureAt === undefined ? undefined : this.#clock.now() - this.#lastFailureAt;
+  }
+
+  /** Calls refused (circuit open, or a probe already running) since this breaker was made. */
+  get refused(): number {
+    return this.#refused;
+  }
+
   /** Failures in a row since the last success. */
   get consecutiveFailures(): number {
     return this.#failures;
@@ -67,7 +88,10 @@ export class CircuitBreaker {
   /** `true` when the call may go to the backend (closed, or the half-open probe). */
   tryAcquire(): boolean {
     if (this.#state === 'closed') return true;
-    if (this.#state === 'open' || this.#probeInFlight) return false;
+    if (this.#state === 'open' || this.#probeInFlight) {
+      this.#refused++;
+      return false;
+    }
     this.#probeInFlight = true;
     return true;
   }
@@ -81,8 +105,11 @@ export class CircuitBreaker {
     if (this.#state === 'half_open') this.#transition('closed');
   }
 
-  failure(): void {
+  /** Reports a failed call; `type` (an error type) is kept as `lastErrorType`. */
+  failure(type?: string): void {
     this.#failures++;
+    if (type !== undefined) this.#lastErrorType = type;
+    this.#lastFailureAt = this.#clock.now();
     if (this.#state === 'half_open') {
       this.#probeInFlight = false;
       this.#open();

@@ -2,8 +2,9 @@ import type { AccessObserver } from '../estimator/observer.ts';
 import type { CounterCell } from '../metrics/cell-counter.ts';
 import type { Metrics } from '../metrics/registry.ts';
 import type { Cache, SetOptions } from './cache.ts';
+import { freshTtlOf, isStaleEntry } from './fresh-entry.ts';
 import type { KeyPatternExtractor } from './key-pattern.ts';
-import { CacheError, fail, type Result } from './result.ts';
+import { CACHE_ERROR_TYPES, CacheError, fail, type Result } from './result.ts';
 import type { CacheStats, PatternCounts } from './stats.ts';
 
 /** The metric cells and statistics of one key pattern, looked up once per operation. */
@@ -24,6 +25,13 @@ export interface InstrumentationDeps {
   readonly observer?: AccessObserver;
   /** Clock in ms for the observer. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Bytes a layer below adds to each value's JSON before it is stored (the schema-version
+   * envelope of `ValidatingCache`), so the observer sizes what Redis will hold. @default 0
+   */
+  readonly storedOverheadBytes?: (key: string) => number;
+  /** Wall clock of grace entries' fresh time (shared across replicas). @default Date.now */
+  readonly wallNow?: () => number;
 }
 
 /**
@@ -34,6 +42,7 @@ export interface InstrumentationDeps {
 export class InstrumentedCache implements Cache {
   readonly impl: string;
   private readonly now: () => number;
+  private readonly wallNow: () => number;
   // Bounded by the pattern limit (+ `other`): patterns come from the extractor.
   private readonly byPattern = new Map<string, PatternCells>();
 
@@ -43,6 +52,7 @@ export class InstrumentedCache implements Cache {
   ) {
     this.impl = inner.impl;
     this.now = deps.now ?? Date.now;
+    this.wallNow = deps.wallNow ?? Date.now;
   }
 
   async get<T>(key: string): Promise<Result<T | undefined>> {
@@ -59,7 +69,8 @@ export class InstrumentedCache implements Cache {
     if (!r.ok) {
       cells.counts.errors++;
       this.deps.metrics.cacheErrors.inc({ impl: this.impl, error_type: r.error.type });
-    } else if (r.value === undefined) {
+    } else if (r.value === undefined || isStaleEntry(r.value, this.wallNow())) {
+      // A stale entry kept for grace is a miss: the caller has to refresh it.
       cells.counts.misses++;
       cells.misses.value++;
     } else {
@@ -73,7 +84,11 @@ export class InstrumentedCache implements Cache {
     const { patterns, observer } = this.deps;
     const pattern = patterns.extract(key);
     // Sized lazily: the estimator serialises only the values of keys it samples.
-    observer?.onSet(pattern, key, () => jsonBytes(value), opts.ttlMs, this.now());
+    const overhead = this.deps.storedOverheadBytes;
+    const size = overhead ? () => jsonBytes(value) + overhead(key) : () => jsonBytes(value);
+    // An entry kept past its TTL for grace: the estimator models the fresh TTL.
+    const ttlMs = observer ? (freshTtlOf(value, this.wallNow()) ?? opts.ttlMs) : opts.ttlMs;
+    observer?.onSet(pattern, key, size, ttlMs, this.now(), opts.tags);
     const cells = this.cells(pattern);
     cells.counts.sets++;
     cells.sets.value++;
@@ -94,11 +109,31 @@ export class InstrumentedCache implements Cache {
     // Tags are user-derived too (`sheet:42`): label them by their bounded pattern.
     const tagPattern = this.deps.patterns.extract(tag);
     this.deps.metrics.cacheInvalidations.inc({ impl: this.impl, tag: tagPattern });
+    this.deps.observer?.onInvalidateTag?.(tag, this.now());
     return this.guard(() => this.inner.invalidateTag(tag), tagPattern);
   }
 
   close(): Promise<void> {
     return this.inner.close().catch(() => undefined);
+  }
+
+  /**
+   * Creates the counter series this implementation may later move, at 0: every
+   * `error_type` (a closed set) and the operation counters of `patterns`. Prometheus'
+   * practice: a series that exists before the first event makes rates and ratios 0, not
+   * "no data", and lets alerts on them evaluate. Idempotent.
+   */
+  initialiseSeries(patterns: readonly string[]): void {
+    const { metrics } = this.deps;
+    for (const error_type of CACHE_ERROR_TYPES)
+      metrics.cacheErrors.cell({ impl: this.impl, error_type });
+    for (const key_pattern of patterns) {
+      const labels = { impl: this.impl, key_pattern };
+      metrics.cacheHits.cell(labels);
+      metrics.cacheMisses.cell(labels);
+      metrics.cacheSets.cell(labels);
+      metrics.cacheDels.cell(labels);
+    }
   }
 
   private cells(pattern: string): PatternCells {
@@ -133,10 +168,11 @@ export class InstrumentedCache implements Cache {
   }
 }
 
-/** Serialised size of a value in bytes (UTF-8 estimate: string length), 0 when unserialisable. */
+/** Serialised size of a value in UTF-8 bytes (what Redis stores), 0 when unserialisable. */
 function jsonBytes(value: unknown): number {
   try {
-    return JSON.stringify(value)?.length ?? 0;
+    const json = JSON.stringify(value);
+    return json === undefined ? 0 : Buffer.byteLength(json, 'utf8');
   } catch {
     return 0;
   }

@@ -37,6 +37,13 @@ export class KeyPatternExtractor {
     return this.admit(candidate) ? candidate : OTHER_PATTERN;
   }
 
+  /** Like `extract`, but never admits a new pattern (for keys read back from a store). */
+  classify(key: string): string {
+    const colon = key.indexOf(':');
+    const candidate = colon > 0 ? key.slice(0, colon) : '';
+    return this.admitted.has(candidate) ? candidate : OTHER_PATTERN;
+  }
+
   /** Patterns admitted so far (never includes `other`). */
   patterns(): string[] {
     return [...this.admitted];

@@ -1,6 +1,8 @@
 import { LRUCache } from 'lru-cache';
+import { type BreakerView, breakerOf } from './breaker-view.ts';
 import type { Cache, SetOptions } from './cache.ts';
 import type { Invalidation, InvalidationBus } from './invalidation-bus.ts';
+import { isRedisSized, type RedisSizeSnapshot } from './redis-size.ts';
 import { ok, type Result } from './result.ts';
 
 export interface L1CoherentCacheOptions {
@@ -59,6 +61,16 @@ export class L1CoherentCache implements Cache {
       this.#epoch++;
       this.#l1.clear();
     });
+  }
+
+  /** The remote's circuit breaker (RedisCache), if it has one: L1 adds none of its own. */
+  get breaker(): BreakerView | undefined {
+    return breakerOf(this.#remote);
+  }
+
+  /** The remote's Redis size, when it reports one (scrape time only). */
+  async readSize(patternOf: (key: string) => string): Promise<RedisSizeSnapshot | undefined> {
+    return isRedisSized(this.#remote) ? this.#remote.readSize(patternOf) : undefined;
   }
 
   /** Entries in L1 and L1 hits so far (for status pages and tests). */

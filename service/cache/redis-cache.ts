@@ -1,4 +1,6 @@
 import { ErrorReply } from 'redis';
+import { createRedactor, type Redactor, urlSecrets } from '../redact.ts';
+import type { BreakerView } from './breaker-view.ts';
 import type { Cache, SetOptions } from './cache.ts';
 import {
   type BreakerListener,
@@ -9,17 +11,26 @@ import {
 import { type Clock, systemClock } from './clock.ts';
 import { clusterTagKeys, slotHashTag } from './cluster-tags.ts';
 import { GetBatcher } from './get-batcher.ts';
-import { classifyRedisError, isAvailabilityError } from './redis-errors.ts';
+import { classifyRedisError, opensBreaker } from './redis-errors.ts';
 import {
   INVALIDATE_TAG,
   type LuaScript,
   REGISTER_TAG_SLOT,
   SET_WITH_TAGS,
 } from './redis-scripts.ts';
+import {
+  type PatternSize,
+  type RedisSized,
+  RedisSizeProbe,
+  type RedisSizeSnapshot,
+} from './redis-size.ts';
 import { type RedisTopology, StandaloneTopology } from './redis-topology.ts';
 import { exceedsBytes, jitteredTtl, parseReply, serialize } from './redis-values.ts';
-import { CacheError, fail, ok, type Result } from './result.ts';
+import { CacheError, type CacheErrorType, fail, ok, type Result } from './result.ts';
 import { TimeoutQueue } from './with-timeout.ts';
+
+/** Default `ttlJitterRatio`: TTLs are stretched by a random 0–10 %. */
+export const REDIS_TTL_JITTER = 0.1;
 
 export interface RedisCacheOptions {
   /** e.g. `redis://127.0.0.1:6379` (validated by `service/config.ts`); ignored with `topology`. */
@@ -33,6 +44,11 @@ export interface RedisCacheOptions {
   readonly keyPrefix: string;
   /** Overrides a password in `url` (standalone; a topology brings its own). */
   readonly password?: string;
+  /**
+   * Secrets to scrub from client error messages shown in `status`, besides the ones in
+   * `url` and `password` (e.g. REDIS_PASSWORD when a `topology` is given).
+   */
+  readonly secrets?: readonly string[];
   /** Deadline of each operation; past it the op resolves with error `timeout`. @default 50 */
   readonly timeoutMs?: number;
   /** Largest serialised value (UTF-8 bytes) that is stored. @default 524288 (512 KiB) */
@@ -57,6 +73,8 @@ export interface RedisCacheOptions {
   readonly onClientError?: (err: Error) => void;
   /** Called with every failed op and the node it was for (e.g. a per-shard error counter). */
   readonly onNodeError?: (node: string, error: CacheError) => void;
+  /** Called with every failed operation except `circuit_open` refusals (e.g. to log `auth`/`oom`). */
+  readonly onOpError?: (err: CacheError) => void;
   /** @default systemClock */
   readonly clock?: Clock;
   /** @default Math.random */
@@ -68,8 +86,19 @@ export interface RedisCacheStatus {
   readonly connected: boolean;
   readonly breaker: BreakerState;
   readonly consecutiveFailures: number;
+  /** Type of the last failed operation (not `circuit_open`), e.g. `auth`, `oom`, `timeout`. */
+  readonly lastErrorType: CacheErrorType | undefined;
   readonly lastClientError: string | undefined;
 }
+
+/** The breaker view before any node has a breaker (nothing has failed yet). */
+const NO_BREAKER: BreakerView = Object.freeze({
+  state: 'closed',
+  lastErrorType: undefined,
+  consecutiveFailures: 0,
+  msSinceLastFailure: undefined,
+  refused: 0,
+});
 
 /**
  * The Redis implementation of `Cache` on node-redis v5: one Redis, a Sentinel group or a
@@ -83,7 +112,7 @@ export interface RedisCacheStatus {
  * Keys are `<prefix>v:<key>`; tag sets `<prefix>t:<tag>` (Cluster: per slot, see
  * `cluster-tags.ts`).
  */
-export class RedisCache implements Cache {
+export class RedisCache implements Cache, RedisSized {
   readonly impl = 'redis';
   readonly keyPrefix: string;
   readonly maxValueBytes: number;
@@ -98,25 +127,40 @@ export class RedisCache implements Cache {
   readonly #maxBatch: number;
   readonly #batchers = new Map<string, GetBatcher>();
   readonly #onNodeError: ((node: string, error: CacheError) => void) | undefined;
+  /** Scrubs the credentials (URL, password) from messages shown in `status` (/internal/cache). */
+  readonly #redact: Redactor;
   #lastClientError: string | undefined;
+  #lastErrorType: CacheErrorType | undefined;
+  /** Why ops fail while a node is not ready: the class of the last client error (`auth` after WRONGPASS). */
+  #notReadyType: CacheErrorType = 'connection';
+  readonly #onOpError: ((err: CacheError) => void) | undefined;
   #closed: Promise<void> | undefined;
+  /** One size probe per master (standalone and Sentinel: one). */
+  readonly #sizeProbes = new Map<string, RedisSizeProbe>();
 
   constructor(opts: RedisCacheOptions) {
     if (opts.keyPrefix.length === 0) throw new RangeError('keyPrefix must not be empty');
     const clock = opts.clock ?? systemClock;
+    this.#redact = createRedactor([
+      ...urlSecrets(opts.url ?? ''),
+      ...(opts.password === undefined ? [] : [opts.password]),
+      ...(opts.secrets ?? []),
+    ]);
+    this.#onOpError = opts.onOpError;
     this.keyPrefix = opts.keyPrefix;
     this.maxValueBytes = opts.maxValueBytes ?? 512 * 1024;
-    this.#jitter = opts.ttlJitterRatio ?? 0.1;
+    this.#jitter = opts.ttlJitterRatio ?? REDIS_TTL_JITTER;
     this.#random = opts.random ?? Math.random;
     this.#maxBatch = opts.maxGetBatch ?? 512;
     this.#onNodeError = opts.onNodeError;
     this.#breakerOptions = { ...opts.breaker, clock };
     this.#timeouts = new TimeoutQueue(opts.timeoutMs ?? 50, clock);
     const onError = (err: Error) => {
-      this.#lastClientError = err.message;
+      this.noteClientError(err);
       opts.onClientError?.(err);
     };
     if (opts.topology) {
+      // Its client errors go to whoever built it, who passes them on to noteClientError.
       this.topology = opts.topology;
     } else {
       if (opts.url === undefined) throw new RangeError('RedisCache needs url or topology');
@@ -135,6 +179,7 @@ export class RedisCache implements Cache {
     // Load the scripts on every (re)connect, ahead of any EVALSHA on this connection, so a
     // burst of tagged writes does not turn into a burst of NOSCRIPT round trips.
     this.topology.onReady((send) => {
+      this.#notReadyType = 'connection';
       for (const script of [SET_WITH_TAGS, INVALIDATE_TAG, REGISTER_TAG_SLOT]) {
         send(['SCRIPT', 'LOAD', script.source]).catch(() => {});
       }
@@ -147,6 +192,53 @@ export class RedisCache implements Cache {
    */
   get breakerState(): BreakerState {
     return this.#aggregateState;
+  }
+
+  /**
+   * Records a client (connection) error: shown redacted in `status`, and a failed
+   * handshake (WRONGPASS) makes ops on a node that is not ready fail as `auth`, not as a
+   * generic `connection` error. Called by the cache's own standalone client; whoever
+   * builds a `topology` passes its client errors here (see `build-redis.ts`).
+   */
+  noteClientError(err: Error): void {
+    this.#lastClientError = this.#redact(err.message);
+    const type = classifyRedisError(err).type;
+    this.#notReadyType = type === 'auth' ? 'auth' : 'connection';
+  }
+
+  /**
+   * The breakers as one view for /health and /internal/cache: the worst state over all
+   * nodes, the most consecutive failures of any node, the last error type and time of the
+   * node that failed last, and the refusals of all nodes together.
+   */
+  get breaker(): BreakerView {
+    if (this.#breakers.size === 0) return NO_BREAKER;
+    let consecutiveFailures = 0;
+    let refused = 0;
+    let last: CircuitBreaker | undefined;
+    for (const b of this.#breakers.values()) {
+      consecutiveFailures = Math.max(consecutiveFailures, b.consecutiveFailures);
+      refused += b.refused;
+      const since = b.msSinceLastFailure;
+      if (
+        since !== undefined &&
+        (last === undefined || since < (last.msSinceLastFailure ?? Infinity))
+      ) {
+        last = b;
+      }
+    }
+    return {
+      state: this.#aggregateState,
+      lastErrorType: last?.lastErrorType,
+      consecutiveFailures,
+      msSinceLastFailure: last?.msSinceLastFailure,
+      refused,
+    };
+  }
+
+  /** Type of the last failed operation (not `circuit_open`); `undefined` before any. */
+  get lastErrorType(): CacheErrorType | undefined {
+    return this.#lastErrorType;
   }
 
   /** Subscribes to transitions of `breakerState` (e.g. `cache_circuit_open{impl}`); returns unsubscribe. */
@@ -162,8 +254,36 @@ export class RedisCache implements Cache {
       connected: this.topology.anyReady,
       breaker: this.#aggregateState,
       consecutiveFailures: failures,
+      lastErrorType: this.#lastErrorType,
       lastClientError: this.#lastClientError,
     };
+  }
+
+  /**
+   * Memory and keys of this cache in Redis, read at scrape time (never per request; see
+   * `RedisSizeProbe`). Bypasses the breakers: it reports whether Redis answers at all.
+   * Cluster: every master is read and the figures summed (`up` only when all answered).
+   */
+  async readSize(patternOf: (key: string) => string): Promise<RedisSizeSnapshot | undefined> {
+    const nodes = this.topology.masterNodes();
+    for (const n of this.#sizeProbes.keys()) if (!nodes.includes(n)) this.#sizeProbes.delete(n);
+    const snaps = await Promise.all(
+      nodes.map((node) => {
+        let probe = this.#sizeProbes.get(node);
+        if (probe === undefined) {
+          probe = new RedisSizeProbe({
+            keyPrefix: this.keyPrefix,
+            send: (args) =>
+              this.#closed || !this.topology.isReady(node)
+                ? Promise.reject(new Error('Redis not connected'))
+                : this.topology.sendToNode(node, args),
+          });
+          this.#sizeProbes.set(node, probe);
+        }
+        return probe.read(patternOf);
+      }),
+    );
+    return sumSnapshots(snaps);
   }
 
   /** Resolves `ok(true)` once connected, or a `connection` error after `withinMs` (for start-up checks). */
@@ -181,12 +301,17 @@ export class RedisCache implements Cache {
 
   get<T = unknown>(key: string): Promise<Result<T | undefined>> {
     const vkey = this.#valueKey(key);
+    const max = this.maxValueBytes;
     if (this.#maxBatch <= 1) {
-      return this.#call(this.topology.nodeOf(vkey), () => this.topology.get(vkey), parseReply<T>);
+      return this.#call(
+        this.topology.nodeOf(vkey),
+        () => this.topology.get(vkey),
+        (reply) => parseReply<T>(reply, max),
+      );
     }
     const batcher = this.#batcherFor(this.topology.nodeOf(vkey));
     return new Promise((resolve) => {
-      batcher.add(vkey, (r) => resolve(r.ok ? parseReply<T>(r.value) : r));
+      batcher.add(vkey, (r) => resolve(r.ok ? parseReply<T>(r.value, max) : r));
     });
   }
 
@@ -355,7 +480,14 @@ export class RedisCache implements Cache {
       return Promise.resolve(fail(new CacheError('circuit_open', 'Redis circuit open')));
     }
     if (!this.topology.isReady(node)) {
-      return Promise.resolve(this.#failed(node, breaker, new Error('Redis not connected')));
+      const why = this.#notReadyType === 'auth' ? ': authentication failed' : '';
+      return Promise.resolve(
+        this.#failed(
+          node,
+          breaker,
+          new CacheError(this.#notReadyType, `Redis not connected${why}`),
+        ),
+      );
     }
     let pending: Promise<R>;
     try {
@@ -374,10 +506,17 @@ export class RedisCache implements Cache {
 
   #failed<R>(node: string, breaker: CircuitBreaker, err: unknown): Result<R> {
     const error = classifyRedisError(err);
-    // A server error reply still proves Redis is reachable.
-    if (isAvailabilityError(error)) breaker.failure();
+    this.#lastErrorType = error.type;
+    // Unreachable, or refusing every command (auth): count towards opening. Any other
+    // error reply (oom included: reads still work) proves the node is up and usable.
+    if (opensBreaker(error)) breaker.failure(error.type);
     else breaker.success();
-    this.#onNodeError?.(node, error);
+    try {
+      this.#onNodeError?.(node, error);
+      this.#onOpError?.(error);
+    } catch {
+      // A faulty hook (a logger, a counter) must not break the cache path.
+    }
     return fail(error);
   }
 
@@ -456,3 +595,40 @@ export class RedisCache implements Cache {
 
 const STORED: Result<boolean> = Object.freeze(ok(true));
 const stored = (): Result<boolean> => STORED;
+
+/**
+ * The readings of every master as one: bytes and keys summed, `maxmemory` summed (each
+ * master has its own), `complete` only when every SCAN was. `up: false` when any master
+ * did not answer (its share would be missing), `undefined` before any reading.
+ */
+export function sumSnapshots(
+  snaps: readonly (RedisSizeSnapshot | undefined)[],
+): RedisSizeSnapshot | undefined {
+  if (snaps.length === 0 || snaps.some((s) => s === undefined)) {
+    return snaps.length === 1 ? snaps[0] : snaps.find((s) => s?.up === false);
+  }
+  const all = snaps as readonly RedisSizeSnapshot[];
+  const at = Math.min(...all.map((s) => s.at));
+  if (all.some((s) => !s.up)) return { up: false, at };
+  if (all.length === 1) return all[0];
+  let usedMemoryBytes = 0;
+  let maxMemoryBytes = 0;
+  let complete = true;
+  const dbKeys: Record<string, number> = {};
+  const patterns = new Map<string, PatternSize>();
+  for (const s of all) {
+    if (!s.up) continue;
+    usedMemoryBytes += s.usedMemoryBytes;
+    maxMemoryBytes += s.maxMemoryBytes;
+    complete &&= s.complete;
+    for (const [db, n] of Object.entries(s.dbKeys)) dbKeys[db] = (dbKeys[db] ?? 0) + n;
+    for (const [p, size] of s.patterns) {
+      const prev = patterns.get(p);
+      patterns.set(p, {
+        keys: (prev?.keys ?? 0) + size.keys,
+        bytes: (prev?.bytes ?? 0) + size.bytes,
+      });
+    }
+  }
+  return { up: true, at, usedMemoryBytes, maxMemoryBytes, dbKeys, patterns, complete };
+}

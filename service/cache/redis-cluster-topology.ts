@@ -179,6 +179,15 @@ export class ClusterTopology implements RedisTopology {
   send(key: string | undefined, args: string[]): Promise<unknown> {
     return this.cluster.sendCommand(key, false, args);
   }
+  masterNodes(): string[] {
+    return this.cluster.masters.map((m) => m.address);
+  }
+  sendToNode(node: string, args: string[]): Promise<unknown> {
+    const client = this.cluster.nodeByAddress.get(node)?.client;
+    return client?.isReady
+      ? client.sendCommand(args)
+      : Promise.reject(new Error(`no connection to ${node}`));
+  }
   ping(node: string): Promise<unknown> {
     const client = this.cluster.nodeByAddress.get(node)?.client;
     return client ? client.ping() : Promise.reject(new Error(`no connection to ${node}`));

@@ -53,3 +53,9 @@ redis.call('SADD', KEYS[1], ARGV[1])
 if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
 return 1
 `);
+
+/** KEYS[1] lock key, ARGV[1] holder token. Deletes the lock only if this holder still owns it. */
+export const RELEASE_LOCK = script(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);

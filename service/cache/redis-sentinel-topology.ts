@@ -131,6 +131,12 @@ export class SentinelTopology implements RedisTopology {
   shardOf(): string {
     return '0';
   }
+  masterNodes(): string[] {
+    return ['primary'];
+  }
+  sendToNode(_node: string, args: string[]): Promise<unknown> {
+    return this.send(undefined, args);
+  }
   ping(): Promise<unknown> {
     return this.#up(this.sentinel.sendCommand(false, ['PING']));
   }

@@ -57,6 +57,10 @@ export interface RedisTopology {
   del(key: string): Promise<number>;
   /** Any command, routed by `key` (its first key); a random node when undefined. */
   send(key: string | undefined, args: string[]): Promise<unknown>;
+  /** The masters now (standalone and Sentinel: `primary`), e.g. to read INFO of each. */
+  masterNodes(): string[];
+  /** A command on `node` itself, not routed by key (INFO, DBSIZE, SCAN of that node). */
+  sendToNode(node: string, args: string[]): Promise<unknown>;
   /** A bounded label for `node` (Cluster: master rank by lowest slot; else `0`). */
   shardOf(node: string): string;
   /** PING on `node` (the breaker's half-open probe). */
@@ -102,6 +106,12 @@ export class StandaloneTopology implements RedisTopology {
     return this.client.del(key);
   }
   send(_key: string | undefined, args: string[]): Promise<unknown> {
+    return this.client.sendCommand(args);
+  }
+  masterNodes(): string[] {
+    return ['primary'];
+  }
+  sendToNode(_node: string, args: string[]): Promise<unknown> {
     return this.client.sendCommand(args);
   }
   shardOf(): string {

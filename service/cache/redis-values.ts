@@ -3,9 +3,18 @@ import { CacheError, fail, ok, type Result } from './result.ts';
 /** The shared miss Result (frozen: results are values, never mutated). */
 export const MISS: Result<undefined> = Object.freeze(ok(undefined));
 
-/** A GET reply as a Result: nil is a miss; unparsable JSON is a `serialization` error. */
-export function parseReply<T>(reply: string | null): Result<T | undefined> {
+/**
+ * A GET reply as a Result: nil is a miss; unparsable JSON, or a reply over `maxBytes`
+ * (written by something that ignored the limit), is a `serialization` error.
+ */
+export function parseReply<T>(
+  reply: string | null,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Result<T | undefined> {
   if (reply === null) return MISS;
+  if (exceedsBytes(reply, maxBytes)) {
+    return fail(new CacheError('serialization', `stored value exceeds ${maxBytes} bytes`));
+  }
   try {
     return ok(JSON.parse(reply) as T);
   } catch (err) {

@@ -121,3 +121,66 @@ describe('CacheRegistry FEATURE_CACHE and whitelist', () => {
     ).toBe(0);
   });
 });
+
+describe('CacheRegistry value checks and breaker access', () => {
+  it('a rejected value is an error (not a hit), deleted; the breaker is read through the wrappers', async () => {
+    const inner = new MemoryCache({ maxEntries: 10, maxBytes: 1 << 20 });
+    const { metrics, reg } = registry({
+      initial: inner,
+      values: { schemaFor: () => ({ version: 1, check: (v) => (v === 'ok' ? undefined : 'bad') }) },
+    });
+    await reg.set('k:1', 'ok', { ttlMs: 60_000 });
+    expect(await reg.get('k:1')).toEqual({ ok: true, value: 'ok' });
+    await inner.set('k:2', { v: 1, d: 'nope' }, { ttlMs: 60_000 });
+    const r = await reg.get('k:2');
+    expect(r.ok ? 'ok' : r.error.type).toBe('serialization');
+    expect(await inner.get('k:2')).toEqual({ ok: true, value: undefined });
+    const labels = { impl: 'memory', key_pattern: 'k' };
+    expect(await seriesValue(metrics.registry, METRICS.cacheHits.name, labels)).toBe(1);
+    expect(
+      await seriesValue(metrics.registry, METRICS.cacheErrors.name, {
+        impl: 'memory',
+        error_type: 'serialization',
+      }),
+    ).toBe(1);
+    expect(reg.breaker).toBeUndefined(); // memory has no breaker
+    const breaker = {
+      state: 'open',
+      lastErrorType: 'auth',
+      consecutiveFailures: 5,
+      refused: 0,
+      msSinceLastFailure: 1,
+    };
+    await reg.swap(Object.assign(new NullCache(), { breaker }));
+    expect(reg.breaker).toBe(breaker);
+  });
+});
+
+describe('CacheRegistry sizing with the value envelope', () => {
+  it('the estimator sizes values as stored (envelope included), cached or observe-only', async () => {
+    const sized: Record<string, number> = {};
+    const observer = {
+      onGet() {},
+      onDel() {},
+      onSet(_p: string, key: string, bytes: number | (() => number)) {
+        sized[key] = typeof bytes === 'function' ? bytes() : bytes;
+      },
+    };
+    const inner = new MemoryCache({ maxEntries: 10, maxBytes: 1 << 20 });
+    const { reg } = registry({
+      initial: inner,
+      observer,
+      whitelist: ['user'],
+      values: {
+        schemaFor: (p) => (p === 'user' ? { version: 12, check: () => undefined } : undefined),
+      },
+    });
+    const value = { id: 1, name: 'Ann' };
+    await reg.set('user:1', value, { ttlMs: 60_000 });
+    await reg.set('sheet:1', value, { ttlMs: 60_000 }); // observe-only (not whitelisted)
+    const stored = await inner.get('user:1');
+    expect(sized['user:1']).toBe(JSON.stringify(stored.ok && stored.value).length);
+    expect(sized['user:1']).toBe(JSON.stringify({ v: 12, d: value }).length);
+    expect(sized['sheet:1']).toBe(JSON.stringify({ v: 0, d: value }).length);
+  });
+});

@@ -1,8 +1,11 @@
+import { type BreakerView, breakerOf } from './breaker-view.ts';
 import type { Cache, SetOptions } from './cache.ts';
 import { type InstrumentationDeps, InstrumentedCache } from './instrumented.ts';
 import { NullCache } from './null-cache.ts';
-import type { Result } from './result.ts';
+import { isRedisSized, type RedisSizeSnapshot } from './redis-size.ts';
+import type { CacheErrorType, Result } from './result.ts';
 import type { PatternStats } from './stats.ts';
+import { envelopeBytes, ValidatingCache, type ValuePolicy } from './validating-cache.ts';
 
 /** Options of `CacheRegistry`. */
 export interface CacheRegistryOptions extends InstrumentationDeps {
@@ -12,10 +15,35 @@ export interface CacheRegistryOptions extends InstrumentationDeps {
   readonly enabled?: boolean;
   /** Phase 3 whitelist: only these patterns reach the implementation; `null` = all. @default null */
   readonly whitelist?: readonly string[] | null;
+  /**
+   * Checks every value the implementation returns (schema version, nesting depth, shape
+   * per key pattern); a bad one is a counted `serialization` error, deleted and refilled.
+   * @default none (values are trusted)
+   */
+  readonly values?: ValuePolicy;
+}
+
+/** How long after a cache error `health()` still says `degraded` (ms). */
+export const DEGRADED_AFTER_ERROR_MS = 30_000;
+
+/**
+ * The cache's health, in `/health` and `/internal/cache`. `disabled`: FEATURE_CACHE is
+ * off. `degraded`: the breaker bypasses the implementation, or an operation failed
+ * within `DEGRADED_AFTER_ERROR_MS`. Requests never fail for it: they use the source.
+ */
+export interface CacheHealth {
+  readonly status: 'ok' | 'degraded' | 'disabled';
+  /** Breaker of the active implementation (`closed` for implementations without one). */
+  readonly breaker: 'closed' | 'open' | 'half_open';
+  /** Type and time of the last failed operation, or null. */
+  readonly lastError: { readonly type: CacheErrorType; readonly at: string } | null;
+  /** Whitelisted patterns no route uses and no key has had (typos, e.g. `users`). */
+  readonly unknownPatterns: readonly string[];
 }
 
 /** What `GET /internal/cache` shows. */
 export interface CacheStatus {
+  readonly health: CacheHealth;
   readonly enabled: boolean;
   readonly impl: string;
   readonly whitelist: readonly string[] | null;
@@ -51,26 +79,43 @@ interface Slot {
  */
 export class CacheRegistry implements Cache {
   private slot: Slot;
-  private readonly observeOnly: Cache;
+  private readonly observeOnly: InstrumentedCache;
+  private readonly instrumentation: InstrumentationDeps;
   private readonly disabled: Cache = new NullCache();
   private enabled: boolean;
   private allowed: ReadonlySet<string> | null;
   private swaps = 0;
   private activeSince = new Date();
+  private lastError: { type: CacheErrorType; atMs: number } | null = null;
 
   constructor(private readonly deps: CacheRegistryOptions) {
     this.enabled = deps.enabled ?? true;
     this.allowed = deps.whitelist ? new Set(deps.whitelist) : null;
-    this.observeOnly = new InstrumentedCache(new NullCache(), deps);
+    // With a value policy every stored value carries its envelope: the estimator (also on
+    // the observe-only path, Phase 2) sizes values with it, as Redis will hold them.
+    const values = deps.values;
+    this.instrumentation = values
+      ? { ...deps, storedOverheadBytes: (key: string) => envelopeBytes(values, key) }
+      : deps;
+    this.observeOnly = new InstrumentedCache(new NullCache(), this.instrumentation);
     this.slot = this.newSlot(deps.initial ?? new NullCache());
     this.publishEnabled(undefined);
     deps.metrics.keyPatternLimit.set(deps.patterns.limit);
     this.publishWhitelist(null);
+    this.initialiseSeries();
   }
 
   /** The active implementation's name (`null`, `memory`, `redis`). */
   get impl(): string {
     return this.slot.cache.impl;
+  }
+
+  /**
+   * The circuit breaker of the active implementation (`state`, `lastErrorType`, ...), or
+   * `undefined` when it has none (null, memory). For `/health` and `/internal/cache`.
+   */
+  get breaker(): BreakerView | undefined {
+    return breakerOf(unwrap(this.slot.cache));
   }
 
   /** Whether FEATURE_CACHE is on. */
@@ -88,6 +133,7 @@ export class CacheRegistry implements Cache {
     this.swaps++;
     this.activeSince = new Date();
     this.publishEnabled(prev.cache.impl);
+    this.initialiseSeries();
     prev.retired = true;
     if (prev.inFlight > 0) await new Promise<void>((resolve) => (prev.drained = resolve));
     await prev.cache.close();
@@ -98,6 +144,7 @@ export class CacheRegistry implements Cache {
   setEnabled(enabled: boolean): void {
     this.enabled = enabled;
     this.publishEnabled(undefined);
+    this.initialiseSeries();
   }
 
   /** Sets the Phase 3 whitelist (`null`: every pattern uses the active implementation). */
@@ -105,6 +152,7 @@ export class CacheRegistry implements Cache {
     const before = this.allowed;
     this.allowed = patterns ? new Set(patterns) : null;
     this.publishWhitelist(before);
+    this.initialiseSeries();
   }
 
   /** Whether gets/sets of `pattern` reach the active implementation. */
@@ -130,8 +178,28 @@ export class CacheRegistry implements Cache {
     return this.enabled ? this.run((c) => c.invalidateTag(tag)) : this.disabled.invalidateTag(tag);
   }
 
+  /** Whitelisted patterns the service has never seen: no route uses them, no key had them. */
+  unknownWhitelisted(): string[] {
+    const seen = new Set(this.deps.patterns.patterns());
+    return [...(this.allowed ?? [])].filter((p) => !seen.has(p));
+  }
+
+  /** ok | degraded | disabled, breaker state and last error (see `CacheHealth`). */
+  health(nowMs = Date.now()): CacheHealth {
+    const breaker = this.breaker?.state ?? 'closed';
+    const err = this.lastError;
+    const recent = err !== null && nowMs - err.atMs < DEGRADED_AFTER_ERROR_MS;
+    return {
+      status: !this.enabled ? 'disabled' : breaker !== 'closed' || recent ? 'degraded' : 'ok',
+      breaker,
+      lastError: err && { type: err.type, at: new Date(err.atMs).toISOString() },
+      unknownPatterns: this.unknownWhitelisted(),
+    };
+  }
+
   status(): CacheStatus {
     return {
+      health: this.health(),
       enabled: this.enabled,
       impl: this.impl,
       whitelist: this.allowed ? [...this.allowed] : null,
@@ -145,17 +213,24 @@ export class CacheRegistry implements Cache {
   }
 
   /**
-   * Sets the gauges read at scrape time: `cache_key_patterns_tracked`, and for an
-   * implementation that knows its size (MemoryCache) `cache_entries` / `cache_size_bytes`.
+   * Sets the gauges read at scrape time: `cache_key_patterns_tracked`; for an
+   * implementation that knows its size (MemoryCache) `cache_entries` / `cache_size_bytes`;
+   * for one backed by Redis the `redis_*` and `cache_redis_*` gauges (a bounded read of
+   * Redis, cached between scrapes; see `RedisSizeProbe`).
    */
-  refreshGauges(): void {
+  async refreshGauges(): Promise<void> {
     const { metrics, patterns } = this.deps;
     metrics.keyPatternsTracked.set(patterns.size);
-    const active = this.slot.cache;
-    const inner = active instanceof InstrumentedCache ? active.inner : active;
+    const inner = unwrap(this.slot.cache);
     if (isSized(inner)) {
       metrics.cacheEntries.set({ impl: inner.impl }, inner.entries);
       metrics.cacheSizeBytes.set({ impl: inner.impl }, inner.bytes);
+    }
+    if (isRedisSized(inner)) {
+      const snap = await inner.readSize((key) => patterns.classify(key));
+      if (snap) publishRedisSize(metrics, snap);
+    } else {
+      publishRedisSize(metrics, undefined);
     }
   }
 
@@ -176,16 +251,46 @@ export class CacheRegistry implements Cache {
     const slot = this.slot;
     slot.inFlight++;
     try {
-      return await op(slot.cache);
+      const r = await op(slot.cache);
+      const failed = r as Partial<Result<unknown>>;
+      if (failed.ok === false && failed.error)
+        this.lastError = { type: failed.error.type, atMs: Date.now() };
+      return r;
     } finally {
       slot.inFlight--;
       if (slot.retired && slot.inFlight === 0) slot.drained?.();
     }
   }
 
+  /**
+   * While enabled, creates at 0 the counter series known up front: every error type of
+   * the active implementation, and for each pattern admitted at start the operation
+   * counters of the implementation that will serve it (the active one when whitelisted,
+   * the observe-only NullCache otherwise), and `cache_stale_served_total` of the served
+   * ones. Disabled: nothing (no cache series at all).
+   */
+  private initialiseSeries(): void {
+    if (!this.enabled) return;
+    const known = this.deps.patterns.patterns();
+    const served = known.filter((p) => this.allowed === null || this.allowed.has(p));
+    const active = this.slot.cache;
+    if (active instanceof InstrumentedCache) active.initialiseSeries(served);
+    // Stale values are only ever served for cached patterns (grace needs a stored copy).
+    for (const p of served) this.deps.metrics.staleServed.inc({ key_pattern: p }, 0);
+    if (served.length < known.length) {
+      this.observeOnly.initialiseSeries(known.filter((p) => !served.includes(p)));
+    }
+  }
+
   private newSlot(cache: Cache): Slot {
+    // Validation sits under the instrumentation, so a rejected value counts as an error.
+    const { values } = this.deps;
+    const validated =
+      values && !(cache instanceof ValidatingCache) ? new ValidatingCache(cache, values) : cache;
     const instrumented =
-      cache instanceof InstrumentedCache ? cache : new InstrumentedCache(cache, this.deps);
+      cache instanceof InstrumentedCache
+        ? cache
+        : new InstrumentedCache(validated, this.instrumentation);
     return { cache: instrumented, inFlight: 0, retired: false };
   }
 
@@ -199,5 +304,40 @@ export class CacheRegistry implements Cache {
     const g = this.deps.metrics.patternEnabled;
     for (const p of before ?? []) g.remove({ key_pattern: p });
     for (const p of this.allowed ?? []) g.set({ key_pattern: p }, 1);
+  }
+}
+
+/** The implementation under the registry's wrappers (instrumentation, validation). */
+export function unwrap(cache: Cache): Cache {
+  let c = cache;
+  while (c instanceof InstrumentedCache || c instanceof ValidatingCache) c = c.inner;
+  return c;
+}
+
+/** Sets the Redis size gauges from a snapshot; without Redis (or while it is down) removes the sizes. */
+function publishRedisSize(
+  metrics: CacheRegistryOptions['metrics'],
+  snap: RedisSizeSnapshot | undefined,
+): void {
+  for (const g of [
+    metrics.redisMemoryUsed,
+    metrics.redisMemoryMax,
+    metrics.redisDbKeys,
+    metrics.redisPatternKeys,
+    metrics.redisPatternMemory,
+  ])
+    g.reset();
+  if (snap === undefined) {
+    metrics.redisUp.reset();
+    return;
+  }
+  metrics.redisUp.set(snap.up ? 1 : 0);
+  if (!snap.up) return;
+  metrics.redisMemoryUsed.set(snap.usedMemoryBytes);
+  metrics.redisMemoryMax.set(snap.maxMemoryBytes);
+  for (const [db, keys] of Object.entries(snap.dbKeys)) metrics.redisDbKeys.set({ db }, keys);
+  for (const [key_pattern, size] of snap.patterns) {
+    metrics.redisPatternKeys.set({ key_pattern }, size.keys);
+    metrics.redisPatternMemory.set({ key_pattern }, size.bytes);
   }
 }

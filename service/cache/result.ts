@@ -1,3 +1,5 @@
+import { CACHE_ERROR_TYPES, type CacheErrorType } from '../metrics/names.ts';
+
 /**
  * Every cache operation returns a `Result<T>` instead of throwing, so callers never
  * need try/catch: a cache failure is a value, and the caller falls back to the source.
@@ -6,19 +8,8 @@ export type Result<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly error: CacheError };
 
-/**
- * Stable error classes. They are the `error_type` label of `cache_errors_total`, so the
- * set is closed (bounded cardinality) and renaming one is a breaking change.
- */
-export const CACHE_ERROR_TYPES = [
-  'timeout',
-  'connection',
-  'serialization',
-  'value_too_large',
-  'circuit_open',
-  'internal',
-] as const;
-export type CacheErrorType = (typeof CACHE_ERROR_TYPES)[number];
+/** Stable error classes, the `error_type` label (defined in metrics/names.ts). */
+export { CACHE_ERROR_TYPES, type CacheErrorType };
 
 /** A cache failure with a stable `type` (metric label) and the original `cause`. */
 export class CacheError extends Error {

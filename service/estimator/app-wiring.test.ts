@@ -47,12 +47,24 @@ describe('the estimator in the service (buildDeps + createApp, NullCache)', () =
     expect(text).toContain(`${METRICS.estimatorSamplingRate.name}{key_pattern="user"} 1`);
   });
 
-  it('is off with FEATURE_CACHE=false: no estimates, no gauges', async () => {
-    const app = appWith({ FEATURE_CACHE: 'false' });
+  it('observes nothing with FEATURE_CACHE=false (no estimates, no samples) until the flag is turned on at run time', async () => {
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      SOURCE_LATENCY_SCALE: '0',
+      FEATURE_CACHE: 'false',
+    });
+    const deps = buildDeps(config, silentLogger);
+    const app = createApp(deps);
     await request(app).get('/api/users/9').expect(200);
-    expect((await request(app).get('/internal/cache').expect(200)).body.estimates).toBeNull();
-    expect((await request(app).get('/metrics/prom').expect(200)).text).not.toContain(
-      METRICS.estimatedHitRatio.name,
+    expect((await request(app).get('/internal/cache').expect(200)).body.estimates).toEqual([]);
+    const samples = (text: string) =>
+      text.split('\n').filter((l) => l.startsWith(METRICS.estimatedHitRatio.name));
+    expect(samples((await request(app).get('/metrics/prom').expect(200)).text)).toEqual([]);
+    // A config reload turning FEATURE_CACHE on (what CACHE_CONFIG_FILE does) starts it.
+    deps.cache.setEnabled(true);
+    await request(app).get('/api/users/9').expect(200);
+    expect(samples((await request(app).get('/metrics/prom').expect(200)).text)).toContain(
+      `${METRICS.estimatedHitRatio.name}{key_pattern="user",size_entries="100"} 0`,
     );
   });
 });

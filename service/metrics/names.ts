@@ -77,13 +77,48 @@ export const METRICS = {
   },
   estimatedHitRatioBytes: {
     name: 'cache_estimated_hit_ratio_by_bytes',
-    help: 'Estimated LRU hit ratio per key pattern at a configured cache size in bytes.',
+    help: 'Estimated LRU hit ratio per key pattern at a configured cache size in Redis bytes, since start.',
     labels: ['key_pattern', 'size_bytes'],
   },
   estimatedWorkingSetBytes: {
     name: 'cache_estimated_working_set_bytes',
-    help: 'Estimated bytes of the distinct live keys of a pattern (values seen at set).',
+    help: 'Estimated Redis bytes of the live keys of a pattern (value keys, TTLs, tag sets).',
     labels: ['key_pattern'],
+  },
+  estimatedWorkingSetEntries: {
+    name: 'cache_estimated_working_set_entries',
+    help: 'Estimated live keys of a pattern in the modelled shared cache.',
+    labels: ['key_pattern'],
+  },
+  estimatedTagSetBytes: {
+    name: 'cache_estimated_tag_set_bytes',
+    help: 'Part of the working set that is tag sets, by the pattern of the tag (shared between patterns).',
+    labels: ['key_pattern', 'tag_pattern'],
+  },
+  estimatedTagSets: {
+    name: 'cache_estimated_tag_sets',
+    help: 'Estimated live tag sets per tag pattern in the modelled cache (all patterns together).',
+    labels: ['tag_pattern'],
+  },
+  estimatedTagSetsBytes: {
+    name: 'cache_estimated_tag_sets_bytes',
+    help: 'Estimated Redis bytes of the live tag sets themselves per tag pattern (members are in each pattern).',
+    labels: ['tag_pattern'],
+  },
+  estimatedGets: {
+    name: 'cache_estimated_gets_total',
+    help: 'Gets the hit-ratio estimator modelled (sampled, scaled to all keys); denominator of cache_estimated_hits_total.',
+    labels: ['key_pattern'],
+  },
+  estimatedHits: {
+    name: 'cache_estimated_hits_total',
+    help: 'Modelled gets that would hit in an LRU cache of size_bytes Redis bytes (the whole curve, 2 sizes per doubling).',
+    labels: ['key_pattern', 'size_bytes'],
+  },
+  estimatorSharedReplicas: {
+    name: 'cache_estimator_shared_replicas',
+    help: 'Replicas the estimator assumes share one Redis (ESTIMATOR_REPLICAS).',
+    labels: [],
   },
   estimatorSamplingRate: {
     name: 'cache_estimator_sampling_rate',
@@ -100,6 +135,11 @@ export const METRICS = {
     name: 'cache_circuit_open',
     help: '1 while the circuit breaker bypasses the cache implementation, else 0.',
     labels: ['impl'],
+  },
+  staleServed: {
+    name: 'cache_stale_served_total',
+    help: 'Reads answered with a stale value in grace because the refresh failed or was too slow.',
+    labels: ['key_pattern'],
   },
   patternEnabled: {
     name: 'cache_pattern_enabled',
@@ -122,15 +162,92 @@ export const METRICS = {
     help: 'Failed Redis operations by shard (Cluster: master rank by lowest slot; else "0").',
     labels: ['shard', 'error_type'],
   },
+  // Hot reload of CACHE_CONFIG_FILE (SIGHUP or a file change).
+  configReloads: {
+    name: 'cache_config_reloads_total',
+    help: 'Reloads of CACHE_CONFIG_FILE, by result (success, failure).',
+    labels: ['result'],
+  },
+  configLastReloadSuccessful: {
+    name: 'cache_config_last_reload_successful',
+    help: '1 when the last reload of CACHE_CONFIG_FILE (or the start) applied, 0 when it failed.',
+    labels: [],
+  },
+  configLastReloadSuccessTime: {
+    name: 'cache_config_last_reload_success_timestamp_seconds',
+    help: 'Unix time of the last configuration applied (start or successful reload).',
+    labels: [],
+  },
+  // Phase 3: what the cache holds in Redis, read at scrape time (service/cache/redis-size.ts).
+  // The first four follow redis_exporter's names (oliver006/redis_exporter), so a team
+  // running it finds the same series; ours carry this service's job/instance labels.
+  redisUp: {
+    name: 'redis_up',
+    help: '1 when the last read of Redis size (INFO, DBSIZE, SCAN) succeeded, else 0.',
+    labels: [],
+  },
+  redisMemoryUsed: {
+    name: 'redis_memory_used_bytes',
+    help: 'used_memory of INFO memory of the Redis the cache uses (whole server; Cluster: summed over masters).',
+    labels: [],
+  },
+  redisMemoryMax: {
+    name: 'redis_memory_max_bytes',
+    help: 'maxmemory of INFO memory of the Redis the cache uses (0: no limit; Cluster: summed over masters).',
+    labels: [],
+  },
+  redisDbKeys: {
+    name: 'redis_db_keys',
+    help: 'Keys per database of INFO keyspace of the Redis the cache uses (all prefixes).',
+    labels: ['db'],
+  },
+  redisPatternKeys: {
+    name: 'cache_redis_keys',
+    help: 'Value keys under the cache prefix in Redis, by key pattern (SCAN; scaled when cut short).',
+    labels: ['key_pattern'],
+  },
+  redisPatternMemory: {
+    name: 'cache_redis_memory_bytes',
+    help: 'MEMORY USAGE of the value keys and tag sets of a key pattern (sampled per pattern, times the key count).',
+    labels: ['key_pattern'],
+  },
 } as const;
 
 /** `role` values of `cache_redis_nodes`. */
 export const REDIS_ROLES = ['master', 'replica'] as const;
 
+/** `result` label values of `cache_config_reloads_total`. */
+export const RELOAD_RESULTS = ['success', 'failure'] as const;
+export type ReloadResult = (typeof RELOAD_RESULTS)[number];
+
 export type MetricKey = keyof typeof METRICS;
 export type MetricName = (typeof METRICS)[MetricKey]['name'];
 /** Every metric name the service registers (besides prom-client's default process metrics). */
 export const METRIC_NAMES: readonly MetricName[] = Object.values(METRICS).map((m) => m.name);
+
+/**
+ * `error_type` label values of `cache_errors_total` (the `CacheError.type` set). Closed,
+ * so the label stays bounded; renaming one breaks dashboards and alerts.
+ * - `timeout`: past the per-op deadline; `connection`: not connected / socket failure;
+ * - `auth`: NOAUTH / WRONGPASS / NOPERM (credentials or ACL wrong; retrying cannot help);
+ * - `oom`: Redis refused a write at `maxmemory` (noeviction); reads still work;
+ * - `serialization`: a value that is not JSON, or a cached value rejected on read
+ *   (schema version, shape, depth, size);
+ * - `value_too_large`: a value over REDIS_MAX_VALUE_BYTES at set;
+ * - `circuit_open`: refused by the open circuit breaker, Redis not touched;
+ * - `internal`: anything else (a bug, a script error, a bad TTL).
+ */
+export const CACHE_ERROR_TYPES = [
+  'timeout',
+  'connection',
+  'auth',
+  'oom',
+  'serialization',
+  'value_too_large',
+  'circuit_open',
+  'internal',
+] as const;
+export type CacheErrorType = (typeof CACHE_ERROR_TYPES)[number];
 
 /** The overflow `key_pattern` for keys that are not pattern-shaped or past the limit. */
 export const OTHER_PATTERN = 'other';

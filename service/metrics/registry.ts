@@ -34,6 +34,16 @@ export interface Metrics {
   readonly redisNodeErrors: CellCounter<LabelsOf<'redisNodeErrors'>>;
   /** Read at scrape time into `redisNodes` and `redisSlotsWithoutMaster` (set by the Redis cache). */
   readonly redisTopology: { view: (() => RedisTopologyCounts) | undefined };
+  readonly configReloads: Counter<LabelsOf<'configReloads'>>;
+  readonly configLastReloadSuccessful: Gauge;
+  readonly configLastReloadSuccessTime: Gauge;
+  readonly redisUp: Gauge;
+  readonly redisMemoryUsed: Gauge;
+  readonly redisMemoryMax: Gauge;
+  readonly redisDbKeys: Gauge<LabelsOf<'redisDbKeys'>>;
+  readonly redisPatternKeys: Gauge<LabelsOf<'redisPatternKeys'>>;
+  readonly redisPatternMemory: Gauge<LabelsOf<'redisPatternMemory'>>;
+  readonly staleServed: Counter<LabelsOf<'staleServed'>>;
 }
 
 /** What the topology gauges show (structurally `TopologyView` of the Redis layer). */
@@ -100,6 +110,16 @@ export function createMetrics(registry: Registry, opts: CreateMetricsOptions = {
     abRequests: cells('abRequests'),
     circuitOpen: gauge('circuitOpen'),
     patternEnabled: gauge('patternEnabled'),
+    configReloads: counter('configReloads'),
+    configLastReloadSuccessful: gauge('configLastReloadSuccessful'),
+    configLastReloadSuccessTime: gauge('configLastReloadSuccessTime'),
+    redisUp: gauge('redisUp'),
+    redisMemoryUsed: gauge('redisMemoryUsed'),
+    redisMemoryMax: gauge('redisMemoryMax'),
+    redisDbKeys: gauge('redisDbKeys'),
+    redisPatternKeys: gauge('redisPatternKeys'),
+    redisPatternMemory: gauge('redisPatternMemory'),
+    staleServed: counter('staleServed'),
   };
 }
 

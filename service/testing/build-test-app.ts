@@ -1,13 +1,16 @@
 import { Registry } from 'prom-client';
+import type { GracePolicy } from '../api/grace.ts';
 import { API_KEY_PATTERNS } from '../api/routes-table.ts';
+import { API_VALUE_POLICY } from '../api/value-shapes.ts';
 import { type AppDeps, createApp } from '../app.ts';
 import type { Cache } from '../cache/cache.ts';
 import { KeyPatternExtractor } from '../cache/key-pattern.ts';
+import type { LoadLock } from '../cache/load-lock.ts';
 import { CacheRegistry } from '../cache/registry.ts';
 import { CacheStats } from '../cache/stats.ts';
 import { silentLogger } from '../logger.ts';
 import { createMetrics } from '../metrics/registry.ts';
-import { MetaSheetSource } from '../source/metasheet-source.ts';
+import { MetaSheetSource, type SourceOptions } from '../source/metasheet-source.ts';
 
 /** Options of `buildTestApp`. */
 export interface TestAppOptions {
@@ -18,6 +21,14 @@ export interface TestAppOptions {
   readonly whitelist?: readonly string[];
   /** Source latency scale; 0 answers at once. @default 0 */
   readonly latencyScale?: number;
+  /** More source options (timeout, faults, clocks). @default none */
+  readonly source?: Omit<SourceOptions, 'latencyScale'>;
+  /** TTL of cached values. @default 300_000 */
+  readonly ttlMs?: number;
+  readonly grace?: GracePolicy;
+  readonly loadLock?: LoadLock;
+  /** Wall clock for fresh times and the source's outage window. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** The app with fresh, injected dependencies (own registry, no port), for supertest. */
@@ -29,9 +40,15 @@ export function buildTestApp(o: TestAppOptions = {}) {
     stats: new CacheStats(),
     enabled: o.enabled ?? true,
     whitelist: o.whitelist ?? null,
+    values: API_VALUE_POLICY,
     ...(o.cache ? { initial: o.cache } : {}),
+    ...(o.now ? { wallNow: o.now } : {}),
   });
-  const source = new MetaSheetSource({ latencyScale: o.latencyScale ?? 0 });
+  const source = new MetaSheetSource({
+    ...(o.now ? { now: o.now } : {}),
+    ...o.source,
+    latencyScale: o.latencyScale ?? 0,
+  });
   const deps: AppDeps = {
     cache,
     metrics,
@@ -39,6 +56,10 @@ export function buildTestApp(o: TestAppOptions = {}) {
     logger: silentLogger,
     nodeEnv: o.nodeEnv ?? 'test',
     abControlPercent: o.abControlPercent ?? 0,
+    ...(o.ttlMs !== undefined ? { ttlMs: o.ttlMs } : {}),
+    ...(o.grace ? { grace: o.grace } : {}),
+    ...(o.loadLock ? { loadLock: o.loadLock } : {}),
+    ...(o.now ? { now: o.now } : {}),
   };
   return { app: createApp(deps), ...deps };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
+import { redactUrl } from '../../service/redact.ts';
 
 /** The Redis the `redis` vitest project runs against. */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -35,7 +36,7 @@ export async function connectRedis(url = REDIS_URL): Promise<Client> {
     if (client.isOpen) client.destroy();
     const why = err instanceof Error ? err.message : String(err);
     throw new Error(
-      `Redis at ${url} does not answer (${why}). Run \`make setup\` (starts redis-server, ` +
+      `Redis at ${redactUrl(url)} does not answer (${why}). Run \`make setup\` (starts redis-server, ` +
         'or apt-get install -y --no-install-recommends redis-server), or set REDIS_URL.',
     );
   }
