@@ -13,9 +13,17 @@ import {
  * that project run one at a time). Everything is stopped at the end; a test that kills a
  * node leaves a smaller but valid topology behind.
  */
-export const CLUSTER_PORTS = [7000, 7001, 7002, 7003, 7004, 7005] as const;
-export const SENTINEL_DATA_PORTS = [7010, 7011] as const;
-export const SENTINEL_PORTS = [26400, 26401, 26402] as const;
+/**
+ * `TOPOLOGY_PORT_BASE=B` moves them to B..B+5, B+10..B+11 and B+20..B+22, so worktrees
+ * sharing a machine can each run this project in their own port range.
+ */
+const base = Number(process.env.TOPOLOGY_PORT_BASE ?? '') || undefined;
+const at = (b: number, n: number) => Array.from({ length: n }, (_, i) => b + i);
+export const CLUSTER_PORTS = base ? at(base, 6) : [7000, 7001, 7002, 7003, 7004, 7005];
+export const SENTINEL_DATA_PORTS: readonly [number, number] = base
+  ? [base + 10, base + 11]
+  : [7010, 7011];
+export const SENTINEL_PORTS = base ? at(base + 20, 3) : [26400, 26401, 26402];
 
 export interface Topologies {
   readonly clusterSeeds: string[];
