@@ -4,7 +4,7 @@ import {
   OTHER_PATTERN,
 } from '../metrics/names.ts';
 import type { AccessObserver } from './observer.ts';
-import { entryBytes, type RedisLayout } from './redis-memory.ts';
+import { entryBytes, type RedisLayout, tagSetBytes } from './redis-memory.ts';
 import { type EntrySize, ShardsMrc } from './shards.ts';
 import { TagIndex } from './tag-index.ts';
 
@@ -75,6 +75,13 @@ export interface PatternEstimate {
   readonly atSizes: { readonly entries: CurvePoint[]; readonly bytes: CurvePoint[] };
 }
 
+/** The tag sets of one tag pattern in the modelled cache (all patterns' tags of it together). */
+export interface TagSetEstimate {
+  readonly tagPattern: string;
+  readonly entries: number;
+  readonly bytes: number;
+}
+
 /** A pattern's estimate plus its whole curve on a doubling grid, for `GET /internal/cache`. */
 export interface PatternCurve extends PatternEstimate {
   readonly curve: { readonly entries: CurvePoint[]; readonly bytes: CurvePoint[] };
@@ -99,6 +106,9 @@ export class MrcEstimator implements AccessObserver {
   private readonly byPattern = new Map<string, ShardsMrc>();
   private readonly tagPatternOf = new Map<string, string>();
   private readonly tags: TagIndex;
+  // Tag sets modelled as keys of their own (SHARDS over tag hashes, expiry = the latest
+  // member's), so the union of tag sets that patterns share is counted once.
+  private readonly tagSets = new Map<string, ShardsMrc>();
 
   constructor(opts: MrcEstimatorOptions = {}) {
     this.maxBytesPerPattern = opts.maxBytesPerPattern ?? 1_048_576;
@@ -131,6 +141,9 @@ export class MrcEstimator implements AccessObserver {
     nowMs: number,
     tags: readonly string[] = [],
   ): void {
+    const ttl = ttlMs * this.ttlScale;
+    for (const tag of tags)
+      this.tagModel(tag).set(tag, () => tagSetBytes(this.layout, tag), ttl, nowMs);
     const m = this.of(pattern);
     if (!m.isSampled(key)) return;
     const first = tags[0];
@@ -144,7 +157,7 @@ export class MrcEstimator implements AccessObserver {
       const e = entryBytes(this.layout, key, json, tags);
       return { bytes: e.value + e.tagMembers + e.tagSets, sharedBytes: e.tagSets };
     };
-    m.set(key, size, ttlMs * this.ttlScale, nowMs);
+    m.set(key, size, ttl, nowMs);
   }
 
   onDel(pattern: string, key: string, nowMs: number): void {
@@ -153,12 +166,22 @@ export class MrcEstimator implements AccessObserver {
 
   onInvalidateTag(tag: string, nowMs: number): void {
     for (const [pattern, key] of this.tags.take(tag)) this.byPattern.get(pattern)?.del(key, nowMs);
+    this.tagModel(tag).del(tag, nowMs);
   }
 
-  /** Bytes held by every pattern's estimator. */
+  /** Live tag sets per tag pattern (`sheet` for `sheet:42`) and their own Redis bytes. */
+  tagSetEstimates(nowMs: number = this.now()): TagSetEstimate[] {
+    return [...this.tagSets].map(([tagPattern, m]) => {
+      const ws = m.workingSet(nowMs);
+      return { tagPattern, entries: ws.entries, bytes: ws.bytes };
+    });
+  }
+
+  /** Bytes held by every pattern's estimator and the tag-set models. */
   memoryBytes(): number {
     let sum = 0;
     for (const m of this.byPattern.values()) sum += m.memoryBytes();
+    for (const m of this.tagSets.values()) sum += m.memoryBytes();
     return sum;
   }
 
@@ -199,6 +222,20 @@ export class MrcEstimator implements AccessObserver {
       out.set(pattern, this.byPattern.has(prefix) ? prefix : OTHER_PATTERN);
     }
     return out;
+  }
+
+  /** The tag-set model of `tag`'s pattern: at most `maxPatterns` of them, then `other`. */
+  private tagModel(tag: string): ShardsMrc {
+    const prefix = tag.slice(0, Math.max(0, tag.indexOf(':')));
+    const known = this.tagSets.get(prefix);
+    if (known) return known;
+    const name = this.tagSets.size < this.maxPatterns ? prefix : OTHER_PATTERN;
+    let m = this.tagSets.get(name);
+    if (!m) {
+      m = new ShardsMrc({ maxBytes: this.maxBytesPerPattern, initialRate: this.initialRate });
+      this.tagSets.set(name, m);
+    }
+    return m;
   }
 
   private of(pattern: string): ShardsMrc {

@@ -1,6 +1,11 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { METRICS } from '../metrics/names.ts';
-import { CURVE_SIZES_BYTES, type MrcEstimator, type PatternEstimate } from './estimator.ts';
+import {
+  CURVE_SIZES_BYTES,
+  type MrcEstimator,
+  type PatternEstimate,
+  type TagSetEstimate,
+} from './estimator.ts';
 
 /**
  * Registers the estimator's metrics on `registry`. Values are computed in `collect()`, at
@@ -64,6 +69,22 @@ export function registerEstimatorGauges(registry: Registry, estimator: MrcEstima
       );
     }
   });
+  for (const [m, pick] of [
+    [METRICS.estimatedTagSets, (t: TagSetEstimate) => t.entries],
+    [METRICS.estimatedTagSetsBytes, (t: TagSetEstimate) => t.bytes],
+  ] as const) {
+    new Gauge({
+      name: m.name,
+      help: m.help,
+      labelNames: m.labels,
+      registers,
+      collect() {
+        this.reset();
+        for (const t of estimator.tagSetEstimates())
+          this.set({ tag_pattern: t.tagPattern }, Math.round(pick(t)));
+      },
+    });
+  }
   gauge(METRICS.estimatorSamplingRate, (g, e) => g.set({ key_pattern: e.pattern }, e.samplingRate));
   const sr = METRICS.estimatorSharedReplicas;
   new Gauge({ name: sr.name, help: sr.help, registers }).set(estimator.sharedReplicas);

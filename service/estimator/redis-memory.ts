@@ -98,13 +98,23 @@ export function entryBytes(
   let tagSets = 0;
   for (const tag of tags) {
     tagMembers += DICT_ENTRY + sdsBytes(valueKeyLen);
-    tagSets += keyWithTtlBytes(p + 2 + utf8Length(tag)) + ROBJ + DICT_STRUCT + setTableBytes(1);
+    tagSets += tagSetBytes(layout, tag);
   }
   return {
     value: keyWithTtlBytes(valueKeyLen) + stringValueBytes(valueBytes),
     tagMembers,
     tagSets,
   };
+}
+
+/** Redis bytes of one tag set itself (key, dict entries, robj, dict, 4-bucket table), members aside. */
+export function tagSetBytes(layout: RedisLayout, tag: string): number {
+  return (
+    keyWithTtlBytes(utf8Length(layout.keyPrefix) + 2 + utf8Length(tag)) +
+    ROBJ +
+    DICT_STRUCT +
+    setTableBytes(1)
+  );
 }
 
 /** Main + expires dict buckets for `keys` keys that all carry a TTL (tables double when full). */
@@ -116,7 +126,17 @@ export function dictBucketBytes(keys: number): number {
 }
 
 /**
- * `used_memory` of an empty Redis 7.0 with the service's clients connected (measured:
- * 0.9–1.0 MB). Added once to every prediction and to `maxmemory`.
+ * `used_memory` of an empty Redis 7.0 once the service's scripts have run (measured: 915 KB
+ * fresh, +125 KB at the first EVALSHA: the Lua client and its caches). Added once.
  */
-export const REDIS_BASELINE_BYTES = 1_000_000;
+export const REDIS_BASELINE_BYTES = 1_040_000;
+
+/**
+ * Expired keys Redis still holds: active expiry samples keys with a TTL and only works
+ * harder while more than 10 % of a sample is expired, so up to ~10 % of such keys are
+ * stale at any time. Predictions add half of that to the keys' bytes.
+ */
+export const REDIS_STALE_FRACTION = 0.05;
+
+/** Per connected pod: its connection's query and reply buffers under load (measured ~35–45 KB). */
+export const REDIS_CLIENT_BYTES = 40_000;

@@ -95,6 +95,16 @@ export const METRICS = {
     help: 'Part of the working set that is tag sets, by the pattern of the tag (shared between patterns).',
     labels: ['key_pattern', 'tag_pattern'],
   },
+  estimatedTagSets: {
+    name: 'cache_estimated_tag_sets',
+    help: 'Estimated live tag sets per tag pattern in the modelled cache (all patterns together).',
+    labels: ['tag_pattern'],
+  },
+  estimatedTagSetsBytes: {
+    name: 'cache_estimated_tag_sets_bytes',
+    help: 'Estimated Redis bytes of the live tag sets themselves per tag pattern (members are in each pattern).',
+    labels: ['tag_pattern'],
+  },
   estimatedGets: {
     name: 'cache_estimated_gets_total',
     help: 'Gets the hit-ratio estimator modelled (sampled, scaled to all keys); denominator of cache_estimated_hits_total.',
