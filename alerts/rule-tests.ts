@@ -167,7 +167,7 @@ export const ALERT_CASES: readonly AlertCase[] = [
     pendingFromMin: 3,
     labels: inst,
     description: (d) =>
-      `The last reload of CACHE_CONFIG_FILE on ${inst.instance} of ${d} failed and no good one followed for 5m; it runs the configuration it applied 7m 0s ago.`,
+      `The last reload of CACHE_CONFIG_FILE on ${inst.instance} of ${d} failed, none good for 5m; it runs the config applied 7m 0s ago.`,
   },
   {
     alert: 'StaleServing',
@@ -180,7 +180,7 @@ export const ALERT_CASES: readonly AlertCase[] = [
     pendingFromMin: 1,
     labels: { ...dep, key_pattern: 'sheet' },
     description: (d) =>
-      `Key pattern sheet of ${d} served 30 stale values per minute (above 1 for 10m): refreshes from the source fail or time out, and grace is hiding it until it runs out.`,
+      `Key pattern sheet of ${d} served 30 stale values/min (over 1 for 10m): source refreshes fail.`,
   },
 ];
 

@@ -63,6 +63,7 @@ export const PANEL_PHASES: Readonly<Record<string, Readonly<Record<string, reado
     'Redis memory and keys': REDIS_UP,
     'Redis memory by key pattern': REDIS_UP,
     'Keys in Redis by key pattern': REDIS_UP,
+    'Stale responses/s by key pattern': PHASE3,
   },
 };
 

@@ -277,6 +277,8 @@ export class CacheRegistry implements Cache {
     if (served.length < known.length) {
       this.observeOnly.initialiseSeries(known.filter((p) => !served.includes(p)));
     }
+    // Stale serving (grace) can happen for any pattern the cache serves: 0 until it does.
+    for (const key_pattern of served) this.deps.metrics.staleServed.inc({ key_pattern }, 0);
   }
 
   private newSlot(cache: Cache): Slot {
