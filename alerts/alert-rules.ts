@@ -112,22 +112,22 @@ export function buildAlertGroup(): RuleGroup {
         for: C.redisSlotsWithoutMaster.for,
         severity: 'critical',
         summary: 'Redis has hash slots without a writable master.',
-        description: `{{ $labels.instance }} of ${dep} has seen {{ $value }} hash slots without a reachable writable master for ${C.redisSlotsWithoutMaster.for}; keys in them bypass the cache (failover not done, or a shard lost with no replica).`,
+        description: `{{ $labels.instance }} of ${dep}: {{ $value }} hash slots without a reachable master for ${C.redisSlotsWithoutMaster.for}; their keys bypass the cache (failover stuck, or shard lost).`,
       }),
       alert('ConfigReloadFailed', {
         // The value is the age of the configuration in force: time since the last good load.
-        expr: `(time() - ${maxBy(perInstance, sel(NAMES.configLastReloadSuccessTime, s))}) and on (${perInstance.join(', ')}) ${maxBy(perInstance, sel(NAMES.configLastReloadSuccessful, s))} == 0`,
+        expr: `(time() - ${maxBy(perInstance, sel(NAMES.configLastReloadSuccessTime, s))})\nand on (${perInstance.join(', ')})\n${maxBy(perInstance, sel(NAMES.configLastReloadSuccessful, s))} == 0`,
         for: C.configReloadFailed.for,
         severity: 'warning',
         summary: 'The last reload of the cache config file failed.',
-        description: `The last reload of CACHE_CONFIG_FILE on {{ $labels.instance }} of ${dep} failed and no good one followed for ${C.configReloadFailed.for}; it runs the configuration it applied {{ $value | humanizeDuration }} ago.`,
+        description: `The last reload of CACHE_CONFIG_FILE on {{ $labels.instance }} of ${dep} failed, none good for ${C.configReloadFailed.for}; it runs the config applied {{ $value | humanizeDuration }} ago.`,
       }),
       alert('StaleServing', {
         expr: `${RECORDED.staleServed} * ${PER_MINUTE} > ${C.staleServing.perMinute}`,
         for: C.staleServing.for,
         severity: 'warning',
         summary: 'Stale cached values are being served because the source fails.',
-        description: `Key pattern {{ $labels.key_pattern }} of ${dep} served {{ printf "%.0f" $value }} stale values per minute (above ${C.staleServing.perMinute} for ${C.staleServing.for}): refreshes from the source fail or time out, and grace is hiding it until it runs out.`,
+        description: `Key pattern {{ $labels.key_pattern }} of ${dep} served {{ printf "%.0f" $value }} stale values/min (over ${C.staleServing.perMinute} for ${C.staleServing.for}): source refreshes fail.`,
       }),
     ],
   };

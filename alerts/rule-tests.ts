@@ -161,7 +161,7 @@ export const ALERT_CASES: readonly AlertCase[] = [
     pendingFromMin: 4,
     labels: { ...inst },
     description: (d) =>
-      `${inst.instance} of ${d} has seen 5461 hash slots without a reachable writable master for 5m; keys in them bypass the cache (failover not done, or a shard lost with no replica).`,
+      `${inst.instance} of ${d}: 5461 hash slots without a reachable master for 5m; their keys bypass the cache (failover stuck, or shard lost).`,
   },
   {
     alert: 'ConfigReloadFailed',
@@ -177,7 +177,7 @@ export const ALERT_CASES: readonly AlertCase[] = [
     pendingFromMin: 3,
     labels: inst,
     description: (d) =>
-      `The last reload of CACHE_CONFIG_FILE on ${inst.instance} of ${d} failed and no good one followed for 5m; it runs the configuration it applied 7m 0s ago.`,
+      `The last reload of CACHE_CONFIG_FILE on ${inst.instance} of ${d} failed, none good for 5m; it runs the config applied 7m 0s ago.`,
   },
   {
     alert: 'StaleServing',
@@ -190,7 +190,7 @@ export const ALERT_CASES: readonly AlertCase[] = [
     pendingFromMin: 1,
     labels: { ...dep, key_pattern: 'sheet' },
     description: (d) =>
-      `Key pattern sheet of ${d} served 30 stale values per minute (above 1 for 10m): refreshes from the source fail or time out, and grace is hiding it until it runs out.`,
+      `Key pattern sheet of ${d} served 30 stale values/min (over 1 for 10m): source refreshes fail.`,
   },
 ];
 

@@ -34,7 +34,7 @@ export interface AppDeps {
   /** Live TTL and A/B percent (a config reload changes them); wins over `ttlMs`/`abControlPercent`. */
   readonly settings?: RuntimeSettings;
   /** State of the last config reload, shown in `/health` and `/internal/cache`. @default none */
-  readonly configStatus?: () => { readonly lastResult: string };
+  readonly configStatus?: () => { readonly lastResult: string; readonly lastSuccessAt: string };
 }
 
 /** Builds the Express app: no listening, no env, no module state. */
@@ -56,7 +56,8 @@ export function createApp(deps: AppDeps): Express {
       status: draining ? 'draining' : 'ok',
       uptimeSeconds: Math.round(process.uptime()),
       cache: { enabled: deps.cache.isEnabled, impl: deps.cache.impl, ...deps.cache.health() },
-      ...(deps.configStatus ? { config: deps.configStatus() } : {}),
+      // Only the outcome here: error texts (which quote values) stay in /internal/cache.
+      ...(deps.configStatus ? { config: healthConfig(deps.configStatus()) } : {}),
     });
   });
 
@@ -106,6 +107,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(errorHandler(deps.logger));
   return app;
 }
+
+const healthConfig = (c: { lastResult: string; lastSuccessAt: string }) => ({
+  lastReload: c.lastResult,
+  lastSuccessAt: c.lastSuccessAt,
+});
 
 /** Observes `http_request_duration_seconds` by route template (never the raw URL). */
 function requestMetrics(metrics: Metrics): RequestHandler {

@@ -62,6 +62,9 @@ export function buildDeps(
   isDraining?: () => boolean,
 ): AppDeps & { readonly settings: RuntimeSettings } {
   const metrics = createMetrics(new Registry());
+  // The start is the first good load: without it these read 0 and the reload alert fires.
+  metrics.configLastReloadSuccessful.set(1);
+  metrics.configLastReloadSuccessTime.set(Date.now() / 1000);
   // The sizing estimator observes while the cache is on, whatever the implementation
   // (NullCache included): that is how Phase 2 sees hit ratios nobody has cached yet. It
   // exists even while FEATURE_CACHE is off (it then sees nothing), so a reload can turn it on.

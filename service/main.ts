@@ -78,7 +78,7 @@ function main(): void {
   });
   drain = new GracefulDrain(server);
 
-  server.once('error', (err: NodeJS.ErrnoException) => {
+  server.on('error', (err: NodeJS.ErrnoException) => {
     const why =
       err.code === 'EADDRINUSE'
         ? `port ${config.PORT} is already in use (EADDRINUSE): stop the other process or set PORT`

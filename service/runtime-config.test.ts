@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { API_KEY_PATTERNS } from './api/routes-table.ts';
+import { buildDeps } from './build.ts';
 import type { Cache } from './cache/cache.ts';
 import { KeyPatternExtractor } from './cache/key-pattern.ts';
 import { MemoryCache } from './cache/memory-cache.ts';
@@ -9,6 +10,7 @@ import { CacheRegistry } from './cache/registry.ts';
 import { CacheStats } from './cache/stats.ts';
 import { type Config, loadConfig } from './config.ts';
 import { silentLogger } from './logger.ts';
+import { METRICS } from './metrics/names.ts';
 import { createMetrics } from './metrics/registry.ts';
 import { RuntimeConfigApplier, runtimeSettings } from './runtime-config.ts';
 
@@ -100,5 +102,18 @@ describe('RuntimeConfigApplier', () => {
     ).rejects.toThrow('cannot build');
     expect(s.cache.status()).toMatchObject({ enabled: true, impl: 'memory', whitelist: ['sheet'] });
     expect(s.settings.ttlMs).toBe(300_000);
+  });
+});
+
+describe('buildDeps without CACHE_CONFIG_FILE', () => {
+  it('counts the start as the last good load, so MetasheetCacheConfigReloadFailed stays silent', async () => {
+    const before = Date.now() / 1000;
+    const { metrics } = buildDeps(loadConfig({}), silentLogger);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(new RegExp(`^${METRICS.configLastReloadSuccessful.name} 1$`, 'm'));
+    const at = Number(
+      new RegExp(`^${METRICS.configLastReloadSuccessTime.name} (\\S+)$`, 'm').exec(text)?.[1],
+    );
+    expect(at).toBeGreaterThanOrEqual(Math.floor(before));
   });
 });

@@ -67,6 +67,13 @@ describe('CACHE_CONFIG_FILE reload (real service process)', () => {
     expect([after.enabled, after.impl, after.whitelist]).toEqual([true, 'memory', ['sheet']]);
     expect(after.config?.lastError).toMatch(/FEATURE_CACHE must be true or false/);
     expect(after.config?.lastSuccessAt).toBe(before.config?.lastSuccessAt);
+    // /health (reachable in production) says that it failed, without the error text.
+    const health = await (await fetch(`${svc.url}/health`)).text();
+    expect(JSON.parse(health).config).toEqual({
+      lastReload: 'failure',
+      lastSuccessAt: before.config?.lastSuccessAt,
+    });
+    expect(health).not.toContain('maybe');
     const text = await prom(svc);
     expect(sample(text, 'cache_config_reloads_total{result="failure"}')).toBe(1);
     expect(sample(text, 'cache_config_reloads_total{result="success"}')).toBe(0);

@@ -5,7 +5,7 @@ import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from './helpers/r
 
 const TTL_MS = 1_500;
 const RUN_MS = 6_000;
-const BETA = 10;
+const BETA = 16;
 const prefix = uniquePrefix('early-refresh');
 let admin: Awaited<ReturnType<typeof connectRedis>>;
 

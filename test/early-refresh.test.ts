@@ -3,13 +3,13 @@ import { MemoryCache } from '../service/cache/memory-cache.ts';
 import { HOT_PATTERN, hitRatioRun } from './helpers/hit-ratio-run.ts';
 
 /**
- * TTL 1.5 s, runs of 6 s (4 TTLs) after every id was loaded once, 200 req/s. XFetch β = 10:
- * with δ ≈ 130 ms (rows at latency scale 0.2) the mean look-ahead δ·β ≈ 1.3 s reaches the
+ * TTL 1.5 s, runs of 6 s (4 TTLs) after every id was loaded once, 200 req/s. XFetch β = 16:
+ * with δ ≈ 130 ms (rows at latency scale 0.2) the mean look-ahead δ·β ≈ 2 s reaches the
  * colder ids of the pattern (read every ~0.2 s).
  */
 const TTL_MS = 1_500;
 const RUN_MS = 6_000;
-const BETA = 10;
+const BETA = 16;
 
 describe('early refresh (XFetch), MemoryCache', () => {
   it(`keeps the hottest pattern's hit ratio over ${RUN_MS / TTL_MS} TTLs within 0.01 of no TTL; without it, it drops`, async () => {

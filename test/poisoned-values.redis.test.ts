@@ -1,6 +1,9 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VALUE_SHAPES } from '../service/api/value-shapes.ts';
+import type { Cache } from '../service/cache/cache.ts';
+import { RedisInvalidationBus } from '../service/cache/invalidation-bus.ts';
+import { L1CoherentCache } from '../service/cache/l1-coherent.ts';
 import { RedisCache } from '../service/cache/redis-cache.ts';
 import { METRICS } from '../service/metrics/names.ts';
 import { buildTestApp } from '../service/testing/build-test-app.ts';
@@ -12,7 +15,7 @@ let admin: Client;
 const prefix = uniquePrefix('poisoned');
 // Above the 10 KB deep value, so that one is rejected for its depth, not its size.
 const MAX_VALUE_BYTES = 16 * 1024;
-const caches: RedisCache[] = [];
+const caches: Cache[] = [];
 
 beforeAll(async () => {
   admin = await connectRedis();
@@ -24,18 +27,28 @@ afterAll(async () => {
   admin.destroy();
 });
 
-/** The real app over a RedisCache under this run's prefix (the production value policy). */
-async function app() {
-  const cache = new RedisCache({
+/**
+ * The real app over a RedisCache under this run's prefix (the production value policy),
+ * optionally with the coherent L1 in front (a bad value must not stick in L1 either).
+ */
+async function app(withL1 = false) {
+  const redis = new RedisCache({
     url: REDIS_URL,
     keyPrefix: prefix,
     timeoutMs: 500,
     maxValueBytes: MAX_VALUE_BYTES,
   });
-  caches.push(cache);
-  const ready = await cache.ready();
+  const ready = await redis.ready();
   if (!ready.ok) throw ready.error;
-  return buildTestApp({ cache });
+  if (!withL1) {
+    caches.push(redis);
+    return buildTestApp({ cache: redis });
+  }
+  const bus = new RedisInvalidationBus({ url: REDIS_URL, channel: `${prefix}l1`, timeoutMs: 500 });
+  if (!(await bus.ready())) throw new Error('invalidation bus not ready');
+  const l1 = new L1CoherentCache({ remote: redis, bus, ttlMs: 60_000 });
+  caches.push(l1);
+  return buildTestApp({ cache: l1 });
 }
 
 /** The source's answer for user `id` (MetaSheetSource's data set). */
@@ -75,10 +88,18 @@ const POISON: { name: string; raw: string }[] = [
 ];
 
 describe('poisoned cache values (real Redis): 200 from the source, counted, replaced', () => {
-  POISON.forEach(({ name, raw }, i) => {
+  const runs = [
+    ...POISON.map((p, i) => ({ ...p, l1: false, id: 100 + i })),
+    ...POISON.slice(0, 4).map((p, i) => ({
+      ...p,
+      name: `${p.name}, with L1`,
+      l1: true,
+      id: 200 + i,
+    })),
+  ];
+  runs.forEach(({ name, raw, l1, id }) => {
     it(name, async () => {
-      const a = await app();
-      const id = 100 + i;
+      const a = await app(l1);
       const key = `${prefix}v:user:${id}`;
       await admin.set(key, raw.replace('"id":1,', `"id":${id},`), { PX: 60_000 });
       const counter = (m: { name: string }, labels: Record<string, string>) =>

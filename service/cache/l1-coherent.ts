@@ -3,7 +3,7 @@ import { type BreakerView, breakerOf } from './breaker-view.ts';
 import type { Cache, SetOptions } from './cache.ts';
 import type { Invalidation, InvalidationBus } from './invalidation-bus.ts';
 import { isRedisSized, type RedisSizeSnapshot } from './redis-size.ts';
-import { ok, type Result } from './result.ts';
+import { CacheError, fail, ok, type Result } from './result.ts';
 
 export interface L1CoherentCacheOptions {
   /** The shared cache behind the L1 (a RedisCache). Closed by `close()`. */
@@ -91,7 +91,15 @@ export class L1CoherentCache implements Cache {
     const r = await this.#remote.get<T>(key);
     // Tags are unknown on a read fill, so tag invalidations also bump the epoch and clear by tag.
     if (coherent && r.ok && r.value !== undefined && epoch === this.#epoch && this.#bus.coherent) {
-      this.#l1.set(key, { json: JSON.stringify(r.value), tags: [] });
+      let json: string;
+      try {
+        json = JSON.stringify(r.value);
+      } catch (err) {
+        // A value Redis holds but JSON cannot write back (nested too deep): a bad value,
+        // reported as such so the layer above deletes it, never thrown into a request.
+        return fail(CacheError.from(err, 'serialization'));
+      }
+      this.#l1.set(key, { json, tags: [] });
     }
     return r;
   }

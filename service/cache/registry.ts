@@ -266,8 +266,7 @@ export class CacheRegistry implements Cache {
    * While enabled, creates at 0 the counter series known up front: every error type of
    * the active implementation, and for each pattern admitted at start the operation
    * counters of the implementation that will serve it (the active one when whitelisted,
-   * the observe-only NullCache otherwise), and `cache_stale_served_total` of the served
-   * ones. Disabled: nothing (no cache series at all).
+   * the observe-only NullCache otherwise). Disabled: nothing (no cache series at all).
    */
   private initialiseSeries(): void {
     if (!this.enabled) return;
@@ -275,11 +274,11 @@ export class CacheRegistry implements Cache {
     const served = known.filter((p) => this.allowed === null || this.allowed.has(p));
     const active = this.slot.cache;
     if (active instanceof InstrumentedCache) active.initialiseSeries(served);
-    // Stale values are only ever served for cached patterns (grace needs a stored copy).
-    for (const p of served) this.deps.metrics.staleServed.inc({ key_pattern: p }, 0);
     if (served.length < known.length) {
       this.observeOnly.initialiseSeries(known.filter((p) => !served.includes(p)));
     }
+    // Stale serving (grace) can happen for any pattern the cache serves: 0 until it does.
+    for (const key_pattern of served) this.deps.metrics.staleServed.inc({ key_pattern }, 0);
   }
 
   private newSlot(cache: Cache): Slot {

@@ -1,4 +1,5 @@
 import type { Cache, SetOptions } from './cache.ts';
+import { asFreshEntry } from './fresh-entry.ts';
 import { CacheError, fail, ok, type Result } from './result.ts';
 
 /** What a key pattern's values look like, and which version of that look is current. */
@@ -97,9 +98,12 @@ export class ValidatingCache implements Cache {
     const schema = this.#schema(key);
     const version = schema?.version ?? UNVERSIONED;
     if (stored.v !== version) return `schema version ${stored.v}, current is ${version}`;
+    // The read-through may wrap the value in a grace entry (fresh-until, load time): the
+    // shape is the wrapped value's.
+    const payload = asFreshEntry(stored.d)?.v ?? stored.d;
     // A schema bounds the depth itself (shapes are finite); without one, walk the value.
-    if (schema !== undefined) return schema.check(stored.d);
-    if (nestedDeeperThan(stored.d, this.#maxDepth)) {
+    if (schema !== undefined) return schema.check(payload);
+    if (nestedDeeperThan(payload, this.#maxDepth)) {
       return `nested deeper than ${this.#maxDepth} levels`;
     }
     return undefined;
