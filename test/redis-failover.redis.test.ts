@@ -102,10 +102,11 @@ async function nodesByRole(d: AppDeps): Promise<Record<string, number>> {
   return out;
 }
 
+/** Error types that occurred (the registry creates every type's series at 0 up front). */
 async function errorsByType(d: AppDeps): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const s of await samples(d.metrics.registry, METRICS.cacheErrors.name)) {
-    out[String(s.labels.error_type)] = s.value;
+    if (s.value > 0) out[String(s.labels.error_type)] = s.value;
   }
   return out;
 }
