@@ -289,6 +289,10 @@ describe('loadConfig: Redis Cluster and Sentinel', () => {
       { CACHE_IMPL: 'redis', CACHE_L1: 'true', REDIS_CLUSTER_NODES: 'redis://a:1' },
       /CACHE_L1=true is not supported with REDIS_CLUSTER_NODES/,
     ],
+    [
+      { CACHE_IMPL: 'redis', CACHE_LOCK: 'true', REDIS_SENTINELS: 's:1', REDIS_SENTINEL_NAME: 'm' },
+      /CACHE_LOCK=true is not supported with REDIS_SENTINELS/,
+    ],
   ];
   for (const [env, message] of conflicts) {
     it(`rejects ${JSON.stringify(env)}, naming the variables`, () => {
@@ -315,5 +319,28 @@ describe('loadConfig: Redis Cluster and Sentinel', () => {
       }
     }
     expect(loadConfig({ REDIS_PASSWORD: secret }).REDIS_PASSWORD).toBe(secret);
+  });
+
+  it('keeps REDIS_PASSWORD out of errors about other variables (pasted there by mistake)', () => {
+    const secret = 'pasted-pw-123';
+    const env = { REDIS_PASSWORD: secret, REDIS_TIMEOUT_MS: secret };
+    expect(() => loadConfig(env)).toThrow(/REDIS_TIMEOUT_MS/);
+    try {
+      loadConfig(env);
+    } catch (e) {
+      expect((e as ConfigError).message).not.toContain(secret);
+    }
+  });
+
+  it('shows a bad cluster seed list with each URL redacted, and scrubs it from the message', () => {
+    const secret = 'seed-pw-456';
+    try {
+      loadConfig({ REDIS_CLUSTER_NODES: `redis://:${secret}@a:1,ftp://b:2` });
+      expect.unreachable('should be rejected');
+    } catch (e) {
+      const msg = (e as ConfigError).message;
+      expect(msg).toContain('redis://***@a:1');
+      expect(msg).not.toContain(secret);
+    }
   });
 });

@@ -80,6 +80,44 @@ describe('RedisCache on Redis Cluster', () => {
     expect(mgets).toBeLessThan(10);
   });
 
+  it('readSize sums every master: keys per pattern exact, used_memory = the sum of INFO over masters', async () => {
+    const cache = await clusterCache();
+    const n = 120;
+    const sets = await Promise.all(
+      Array.from({ length: n }, (_, i) => cache.set(`user:${i}`, { i }, { ttlMs: 60_000 })),
+    );
+    expect(sets.every((r) => r.ok)).toBe(true);
+    const masters = cache.topology.masterNodes();
+    expect(masters.length).toBe(3);
+    // Every master holds some of the keys (the sum below is over more than one node).
+    const perMaster = await Promise.all(
+      masters.map(async (m) => {
+        const port = Number(m.split(':')[1]);
+        const keys = await redisCli(port, ['--scan', '--pattern', `${cache.keyPrefix}v:*`]);
+        return keys.split('\n').filter(Boolean).length;
+      }),
+    );
+    expect(perMaster.every((k) => k > 0)).toBe(true);
+    expect(perMaster.reduce((a, b) => a + b, 0)).toBe(n);
+
+    const snap = await cache.readSize((key) => key.split(':')[0] ?? 'other');
+    if (!snap?.up) throw new Error(`no size reading: ${JSON.stringify(snap)}`);
+    expect(snap.complete).toBe(true);
+    expect(snap.patterns.get('user')?.keys).toBe(n);
+    expect(snap.patterns.get('user')?.bytes).toBeGreaterThan(0);
+    const used = await Promise.all(
+      masters.map(async (m) => {
+        const info = await redisCli(Number(m.split(':')[1]), ['info', 'memory']);
+        return Number(/used_memory:(\d+)/.exec(info)?.[1]);
+      }),
+    );
+    const sum = used.reduce((a, b) => a + b, 0);
+    // Other files' keys and client buffers move used_memory a little between the reads.
+    expect(snap.usedMemoryBytes).toBeGreaterThan(sum * 0.8);
+    expect(snap.usedMemoryBytes).toBeLessThan(sum * 1.2);
+    expect(snap.usedMemoryBytes).toBeGreaterThan(Math.max(...used));
+  });
+
   it('refuses a key prefix with a brace (it would put every key in one slot)', () => {
     const topology = new ClusterTopology(t.clusterSeeds);
     expect(() => new RedisCache({ topology, keyPrefix: 'app:{x}:' })).toThrow(
