@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dictBucketBytes, REDIS_STALE_FRACTION } from '../../service/estimator/redis-memory.ts';
 import { type Candidate, rankCandidates } from './candidates.ts';
 import { curveOf, hitRatioAt, sizeForHitRatio } from './curve.ts';
-import { sizeRedis } from './redis-sizing.ts';
+import { sizeRedis, unionOfSome } from './redis-sizing.ts';
 
 const KiB = 1_024;
 const RULES = {
@@ -101,5 +101,20 @@ describe('sizeRedis', () => {
     expect(z.shares[0]?.expectedHitRatio).toBeLessThan(0.8);
     expect(z.shares[0]?.expectedHitRatio).toBeGreaterThan(0.2);
     expect(sizeRedis([], { headroom: 1.5 })).toBeNull();
+  });
+});
+
+describe('unionOfSome', () => {
+  it('reads the overlap of some patterns off the union of all (independent picks among N owners)', () => {
+    // N = 500 owners; patterns tag 250 and 100 of them independently: union 300.
+    const all = [250, 100];
+    const union = 500 * (1 - (1 - 250 / 500) * (1 - 100 / 500));
+    expect(union).toBe(300);
+    expect(unionOfSome(union, all, [250])).toBeCloseTo(250, 6);
+    expect(unionOfSome(union, all, [250, 100])).toBeCloseTo(300, 6);
+    // Half of the second pattern's entries (a smaller share under maxmemory).
+    expect(unionOfSome(union, all, [250, 50])).toBeCloseTo(500 * (1 - 0.5 * 0.9), 6);
+    expect(unionOfSome(350, all, [100])).toBe(100); // disjoint
+    expect(unionOfSome(250, all, [100])).toBe(100); // nested in the largest
   });
 });

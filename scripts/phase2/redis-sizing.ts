@@ -46,6 +46,36 @@ export interface TagSetsFacts {
   readonly bytes: number;
   /** Every pattern whose entries carry tags of this pattern (whitelisted or not). */
   readonly patterns: readonly string[];
+  /** Live entries of each of those patterns (the owners each of them tags). */
+  readonly entriesOf?: ReadonlyMap<string, number>;
+}
+
+/**
+ * Owners tagged by some of a group's patterns, from the union over all of them: patterns
+ * pick owners independently from N equally likely ones, N solved so that the union of all
+ * patterns is `union` (Zipf-skewed owners make N smaller than the id space: that is the
+ * point of solving for it). `all` and `some` are live entries per pattern.
+ */
+export function unionOfSome(
+  union: number,
+  all: readonly number[],
+  some: readonly number[],
+): number {
+  const covered = (n: number, xs: readonly number[]) =>
+    n * (1 - xs.reduce((p, x) => p * Math.max(0, 1 - x / n), 1));
+  const sum = all.reduce((a, b) => a + b, 0);
+  const most = Math.max(0, ...all);
+  if (union >= sum) return some.reduce((a, b) => a + b, 0); // disjoint
+  if (union <= most) return Math.min(union, Math.max(0, ...some)); // nested in the largest
+  let lo = most;
+  let hi = most * 2;
+  while (covered(hi, all) < union && hi < 1e12) hi *= 2;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (covered(mid, all) < union) lo = mid;
+    else hi = mid;
+  }
+  return covered((lo + hi) / 2, some);
 }
 
 interface Part {
@@ -77,10 +107,17 @@ function total(
   for (const [tag, ps] of groups) {
     const union = tagSets.get(tag);
     const chosen = new Set(ps.map((p) => p.c.pattern));
-    if (union && union.patterns.every((p) => chosen.has(p))) {
-      const f = ps.reduce((s, p) => s + p.fraction, 0) / ps.length;
+    const f = ps.reduce((s, p) => s + p.fraction, 0) / ps.length;
+    if (union?.patterns.every((p) => chosen.has(p))) {
       bytes += union.bytes * f;
       keys += union.entries * f;
+    } else if (union?.entriesOf && union.entries > 0) {
+      // Some of the owner's patterns are not whitelisted: their owners only partly overlap.
+      const all = union.patterns.map((p) => union.entriesOf?.get(p) ?? 0);
+      const some = ps.map((p) => p.entries);
+      const owners = unionOfSome(union.entries, all, some);
+      bytes += (union.bytes / union.entries) * owners;
+      keys += owners;
     } else {
       const largest = ps.reduce((a, b) => (b.tagBytes > a.tagBytes ? b : a));
       bytes += largest.tagBytes;

@@ -154,6 +154,11 @@ export async function buildReport(api: PromApi, o: ReportOptions): Promise<Phase
       entries: u.value,
       bytes: unionBytes.find((b) => b.metric.tag_pattern === tag)?.value ?? 0,
       patterns: facts.filter((f) => f.tagSets?.tagPattern === tag).map((f) => f.pattern),
+      entriesOf: new Map(
+        facts
+          .filter((f) => f.tagSets?.tagPattern === tag)
+          .map((f) => [f.pattern, f.workingSetEntries ?? 0]),
+      ),
     });
   }
   const redis = sizeRedis(chosen, {
