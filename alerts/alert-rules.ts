@@ -107,6 +107,13 @@ export function buildAlertGroup(): RuleGroup {
         summary: 'The cache circuit breaker is open.',
         description: `The circuit breaker of cache {{ $labels.impl }} on {{ $labels.instance }} of ${dep} has bypassed the cache for ${C.circuitOpen.for}; every request goes to the source.`,
       }),
+      alert('HitRatioBelowEstimate', {
+        expr: `${RECORDED.hitRatio}\n< on (${[...DEPLOYMENT, 'key_pattern'].join(', ')}) ${RECORDED.estimatedHitRatio} - ${C.hitRatioBelowEstimate.margin}\nand ${onPattern}\n${enabledPatterns}`,
+        for: C.hitRatioBelowEstimate.for,
+        severity: 'warning',
+        summary: 'A rolled-out key pattern hits less than Phase 2 estimated.',
+        description: `Key pattern {{ $labels.key_pattern }} of ${dep} hits {{ $value | humanizePercentage }}, over ${C.hitRatioBelowEstimate.margin} below its estimate for ${C.hitRatioBelowEstimate.for}.`,
+      }),
       alert('ConfigReloadFailed', {
         // The value is the age of the configuration in force: time since the last good load.
         expr: `(time() - ${maxBy(perInstance, sel(NAMES.configLastReloadSuccessTime, s))})\nand on (${perInstance.join(', ')})\n${maxBy(perInstance, sel(NAMES.configLastReloadSuccessful, s))} == 0`,
