@@ -114,6 +114,13 @@ export function buildAlertGroup(): RuleGroup {
         summary: 'Redis has hash slots without a writable master.',
         description: `{{ $labels.instance }} of ${dep}: {{ $value }} hash slots without a reachable master for ${C.redisSlotsWithoutMaster.for}; their keys bypass the cache (failover stuck, or shard lost).`,
       }),
+      alert('HitRatioBelowEstimate', {
+        expr: `${RECORDED.hitRatio}\n< on (${[...DEPLOYMENT, 'key_pattern'].join(', ')}) ${RECORDED.estimatedHitRatio} - ${C.hitRatioBelowEstimate.margin}\nand ${onPattern}\n${enabledPatterns}`,
+        for: C.hitRatioBelowEstimate.for,
+        severity: 'warning',
+        summary: 'A rolled-out key pattern hits less than Phase 2 estimated.',
+        description: `Key pattern {{ $labels.key_pattern }} of ${dep} hits {{ $value | humanizePercentage }}, over ${C.hitRatioBelowEstimate.margin} below its estimate for ${C.hitRatioBelowEstimate.for}.`,
+      }),
       alert('ConfigReloadFailed', {
         // The value is the age of the configuration in force: time since the last good load.
         expr: `(time() - ${maxBy(perInstance, sel(NAMES.configLastReloadSuccessTime, s))})\nand on (${perInstance.join(', ')})\n${maxBy(perInstance, sel(NAMES.configLastReloadSuccessful, s))} == 0`,

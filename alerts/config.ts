@@ -33,6 +33,8 @@ export const ALERT_CONFIG = {
   circuitOpen: { for: '5m' },
   /** Some hash slots have no writable master the client can reach (failover stuck, shard lost). */
   redisSlotsWithoutMaster: { for: '5m' },
+  /** Phase 3 measured hit ratio short of the Phase 2 estimate by more than `margin`. */
+  hitRatioBelowEstimate: { margin: 0.05, for: '1h' },
   /** A CACHE_CONFIG_FILE reload failed and no good one followed (running config is older). */
   configReloadFailed: { for: '5m' },
   /** Grace is hiding a failing source: stale values served per minute, per key pattern. */

@@ -9,6 +9,7 @@ import {
   sumBy,
   sumOfRates,
 } from '../dashboards/queries.ts';
+import { CURVE_SIZES_BYTES } from '../service/estimator/estimator.ts';
 import { ALERT_CONFIG } from './config.ts';
 import type { RecordingRule, RuleGroup } from './types.ts';
 
@@ -33,6 +34,12 @@ export function buildRecordingGroup(): RuleGroup {
     {
       record: RECORDED.hitRatio,
       expr: `(${RECORDED.hits} or ${RECORDED.gets} * 0) / (${RECORDED.gets} > 0)`,
+    },
+    // The Phase 2 estimate, kept in Phase 3: modelled hits in a cache holding the whole
+    // working set (the largest curve size) over modelled gets.
+    {
+      record: RECORDED.estimatedHitRatio,
+      expr: `${sumBy(byPattern, rate(sel(NAMES.estimatedHits, s, `size_bytes="${CURVE_SIZES_BYTES.at(-1)}"`), w))}\n/ (${sumBy(byPattern, rate(sel(NAMES.estimatedGets, s), w))} > 0)`,
     },
     // A failed get counts as neither hit nor miss, so errors are part of the attempts.
     {

@@ -1,4 +1,5 @@
 import { NAMES, RECORDED } from '../dashboards/queries.ts';
+import { CURVE_SIZES_BYTES } from '../service/estimator/estimator.ts';
 import { HTTP_BUCKETS } from '../service/metrics/names.ts';
 import { ALERT_CONFIG as C } from './config.ts';
 
@@ -54,6 +55,15 @@ const ops = (pattern: string, hitsPerMin: number, missesPerMin: number, impl = '
   s(NAMES.hits, { ...inst, impl, key_pattern: pattern }, rising(hitsPerMin)),
   s(NAMES.misses, { ...inst, impl, key_pattern: pattern }, rising(missesPerMin)),
 ];
+/** The estimator's counters: `hitsPerMin` modelled hits (whole working set) of `getsPerMin`. */
+const estimate = (pattern: string, hitsPerMin: number, getsPerMin: number) => [
+  s(
+    NAMES.estimatedHits,
+    { ...inst, key_pattern: pattern, size_bytes: String(CURVE_SIZES_BYTES.at(-1)) },
+    rising(hitsPerMin),
+  ),
+  s(NAMES.estimatedGets, { ...inst, key_pattern: pattern }, rising(getsPerMin)),
+];
 const enabled = (pattern: string) =>
   s(NAMES.patternEnabled, { ...inst, key_pattern: pattern }, flat(1));
 const errors = (perMin: number) =>
@@ -103,6 +113,21 @@ export const ALERT_CASES: readonly AlertCase[] = [
     labels: { ...dep, key_pattern: 'sheet' },
     description: (d) =>
       `Key pattern sheet of ${d} is served by the cache but hits only 20% (below 50% for 30m).`,
+  },
+  {
+    alert: 'HitRatioBelowEstimate',
+    bad: [...ops('sheet', 40, 60), enabled('sheet'), ...estimate('sheet', 70, 100)],
+    // Within the margin of the estimate; and a pattern outside the whitelist (Phase 2 data).
+    good: [
+      ...ops('sheet', 68, 32),
+      enabled('sheet'),
+      ...estimate('sheet', 70, 100),
+      ...ops('user', 0, 100, 'null'),
+      ...estimate('user', 70, 100),
+    ],
+    pendingFromMin: 1,
+    labels: { ...dep, key_pattern: 'sheet' },
+    description: (d) => `Key pattern sheet of ${d} hits 40%, over 0.05 below its estimate for 1h.`,
   },
   {
     alert: 'CandidateHot',

@@ -41,6 +41,7 @@ export function cacheRolloutDashboard(): dashboard.DashboardBuilder {
     .withPanel(patternsEnabledStat())
     .withPanel(circuitOpenStat())
     .withPanel(enabledHitRatioTimeseries())
+    .withPanel(hitRatioVsEstimateTimeseries())
     .withPanel(errorRatioTimeseries())
     .withRow(new dashboard.RowBuilder('Redis topology'))
     .withPanel(redisTopologyTimeseries())
@@ -54,6 +55,7 @@ export function cacheRolloutDashboard(): dashboard.DashboardBuilder {
     .withPanel(redisUpStat())
     .withPanel(redisMemoryTimeseries())
     .withPanel(redisPatternMemoryTimeseries())
+    .withPanel(redisMemoryVsEstimateTimeseries())
     .withPanel(redisPatternKeysTimeseries());
 }
 
@@ -268,4 +270,49 @@ function redisPatternKeysTimeseries(): timeseries.PanelBuilder {
     .unit('short')
     .min(0)
     .span(6);
+}
+
+/** Phase 3 against Phase 2: each whitelisted pattern's measured hit ratio and the estimate. */
+function hitRatioVsEstimateTimeseries(): timeseries.PanelBuilder {
+  return defaultTimeseries(
+    'Hit ratio: measured vs Phase 2 estimate',
+    `Whitelisted patterns: what Redis hits, and what the estimator says a cache holding their whole working set would hit for the same traffic. MetasheetCacheHitRatioBelowEstimate fires ${ALERT_CONFIG.hitRatioBelowEstimate.margin} below the estimate for ${ALERT_CONFIG.hitRatioBelowEstimate.for}.`,
+  )
+    .withTarget(
+      promQuery(
+        `${sel(RECORDED.hitRatio, PATTERN_MATCHERS)} and on (${[...DEPLOYMENT, 'key_pattern'].join(', ')}) ${enabledPatterns()}`,
+        '{{key_pattern}} measured',
+      ),
+    )
+    .withTarget(
+      promQuery(
+        `${sel(RECORDED.estimatedHitRatio, PATTERN_MATCHERS)} and on (${[...DEPLOYMENT, 'key_pattern'].join(', ')}) ${enabledPatterns()}`,
+        '{{key_pattern}} estimated',
+      ),
+    )
+    .unit('percentunit')
+    .min(0)
+    .max(1);
+}
+
+/** Phase 3 against Phase 2: Redis memory per pattern next to the estimated working set. */
+function redisMemoryVsEstimateTimeseries(): timeseries.PanelBuilder {
+  return defaultTimeseries(
+    'Redis memory vs estimated working set',
+    'Per whitelisted pattern: what its keys and tag sets take in Redis (MEMORY USAGE samples) and the working set the Phase 2 estimator models in Redis bytes — the memory the report recommends when it fits.',
+  )
+    .withTarget(
+      promQuery(
+        maxBy(['key_pattern'], sel(NAMES.redisPatternMemory, PATTERN_MATCHERS)),
+        '{{key_pattern}} in Redis',
+      ),
+    )
+    .withTarget(
+      promQuery(
+        `${maxBy(['key_pattern'], sel(NAMES.workingSetBytes, PATTERN_MATCHERS))} and on (key_pattern) ${maxBy(['key_pattern'], sel(NAMES.patternEnabled, PATTERN_MATCHERS))} == 1`,
+        '{{key_pattern}} estimated',
+      ),
+    )
+    .unit('bytes')
+    .min(0);
 }

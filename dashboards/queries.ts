@@ -23,6 +23,8 @@ export const RECORDED = {
   hits: `namespace_job_key_pattern:cache_hits:rate${w}`,
   gets: `namespace_job_key_pattern:cache_gets:rate${w}`,
   hitRatio: `namespace_job_key_pattern:cache_hit_ratio:rate${w}`,
+  /** The Phase 2 estimate of the same ratio (best curve point: the whole working set fits). */
+  estimatedHitRatio: `namespace_job_key_pattern:cache_estimated_hit_ratio:rate${w}`,
   operations: `namespace_job:cache_operations:rate${w}`,
   errors: `namespace_job:cache_errors:rate${w}`,
   errorRatio: `namespace_job:cache_error_ratio:rate${w}`,

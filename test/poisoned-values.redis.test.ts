@@ -116,8 +116,12 @@ describe('poisoned cache values (real Redis): 200 from the source, counted, repl
       expect(await counter(METRICS.cacheErrors, errors)).toBe(1);
       expect(await counter(METRICS.cacheHits, userLabels)).toBe(1); // the second request only
       expect(a.source.loads.user).toBe(1);
-      // The bad value was replaced by the source's, in the current envelope.
-      expect(JSON.parse((await admin.get(key)) ?? 'null')).toEqual({ v: current, d: userOf(id) });
+      // The bad value was replaced by the source's, in the current envelope (wrapped in the
+      // read-through's grace entry: value, fresh-until, load time).
+      expect(JSON.parse((await admin.get(key)) ?? 'null')).toEqual({
+        v: current,
+        d: { $fe: 1, v: userOf(id), f: expect.any(Number), d: expect.any(Number) },
+      });
     });
   });
 

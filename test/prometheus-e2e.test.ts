@@ -31,6 +31,7 @@ import { type ServiceProcess, startService } from './helpers/service-process.ts'
 
 const PHASE_LIST = Object.keys(PHASES) as Phase[];
 const CACHE_ON: readonly Phase[] = ['observe', 'rollout', 'redisDown'];
+const PHASE3: readonly Phase[] = ['rollout', 'redisDown'];
 /** Ports of this worktree's range (7300-7399): never the shared 6379. */
 const REDIS_PORTS = { rollout: 7301, redisDown: 7302 } as const;
 /** Redis of the redisDown phase stops this long after the load starts (the service saw it up). */
@@ -48,6 +49,10 @@ const RECORD_PHASES: Readonly<Record<string, readonly Phase[]>> = {
   // and ErrorsHigh can evaluate while everything is fine.
   [RECORDED.errors]: CACHE_ON,
   [RECORDED.errorRatio]: CACHE_ON,
+  // Counters initialised at 0 for the served patterns (stale serving happens only in grace).
+  [RECORDED.staleServed]: PHASE3,
+  // The estimator observes whenever the cache is on, whatever serves it.
+  [RECORDED.estimatedHitRatio]: CACHE_ON,
   [RECORDED.routeLatency]: PHASE_LIST,
   [RECORDED.variantLatency]: PHASE_LIST,
 };
