@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { StagingManifests } from './chart.ts';
 import { imageReference, StagingConfigError } from './config.ts';
 import { DeployError, type Kubectl, kubectlFor } from './kubectl.ts';
-import { SECRET_ENV_KEYS } from './service-env.ts';
+import { secretEnvKeys } from './service-env.ts';
 import { synthFromEnv } from './staging.ts';
 import { formatProblems, validateManifests } from './validate/index.ts';
 import { objectRef } from './validate/problem.ts';
@@ -139,9 +139,18 @@ function preflight(inStaging: Kubectl, manifests: StagingManifests): void {
   if (secret.status !== 0) {
     throw new DeployError(
       `Secret ${namespace}/${secretName} is missing (${secret.stderr.trim()}); ` +
-        `create it with keys ${SECRET_ENV_KEYS.join(', ')} before deploying`,
+        `create it with keys ${secretKeysHint(manifests.config)} before deploying`,
     );
   }
+}
+
+/** `REDIS_URL (+ optional REDIS_PASSWORD)`: the keys the config's pods read, optional ones marked. */
+function secretKeysHint(config: StagingManifests['config']): string {
+  const keys = secretEnvKeys(config);
+  const required = keys.filter((k) => k !== 'REDIS_PASSWORD');
+  const optional = keys.filter((k) => k === 'REDIS_PASSWORD');
+  const req = required.length > 0 ? required.join(', ') : '(none required)';
+  return optional.length > 0 ? `${req} (+ optional ${optional.join(', ')})` : req;
 }
 
 function plan(manifests: StagingManifests, commands: readonly string[]): string {

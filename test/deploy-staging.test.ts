@@ -187,7 +187,9 @@ describe('deploy-staging refusals and failures (stand-in kubectl)', () => {
     expect(run.err).toContain(
       'Secret metasheet-staging/metasheet-cache-secrets is missing (Error from server (NotFound)',
     );
-    expect(run.err).toContain('create it with keys REDIS_URL before deploying');
+    expect(run.err).toContain(
+      'create it with keys REDIS_URL (+ optional REDIS_PASSWORD) before deploying',
+    );
   });
 
   it('reports a failed apply with the rollback command', () => {
