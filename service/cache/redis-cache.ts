@@ -511,12 +511,13 @@ export class RedisCache implements Cache, RedisSized {
     // error reply (oom included: reads still work) proves the node is up and usable.
     if (opensBreaker(error)) breaker.failure(error.type);
     else breaker.success();
+    // A faulty hook (a counter, a logger) must not break the cache path, nor the other hook.
     try {
       this.#onNodeError?.(node, error);
+    } catch {}
+    try {
       this.#onOpError?.(error);
-    } catch {
-      // A faulty hook (a logger, a counter) must not break the cache path.
-    }
+    } catch {}
     return fail(error);
   }
 

@@ -136,7 +136,10 @@ export class RedisSizeProbe {
         const rest = key.slice(keyPrefix.length);
         const kind = rest.startsWith('v:') ? 'v' : rest.startsWith('t:') ? 't' : undefined;
         if (kind === undefined) continue;
-        const pattern = patternOf(rest.slice(2));
+        // Cluster tag sets are per slot, `t:{<slot tag>}<tag>` (cluster-tags.ts): the hash
+        // tag is not part of the tag.
+        const name = kind === 't' ? rest.slice(2).replace(/^\{[^}]*\}/, '') : rest.slice(2);
+        const pattern = patternOf(name);
         let c = counts.get(pattern);
         if (!c) {
           c = { v: 0, t: 0, sv: [], st: [] };

@@ -1,4 +1,4 @@
-import { inject } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { uniquePrefix } from '../../test/helpers/redis.ts';
 import { describeCacheContract } from './contract.ts';
 import { RedisCache } from './redis-cache.ts';
@@ -27,3 +27,35 @@ for (const [name, target] of targets) {
     return { cache, elapse: (ms) => new Promise((r) => setTimeout(r, ms)) };
   });
 }
+
+describe('readSize on every topology (Redis size at scrape time)', () => {
+  for (const [name, target] of targets) {
+    it(`${name}: counts this cache's keys per pattern exactly, and used_memory`, async () => {
+      const cache = new RedisCache({
+        topology: connectTopology(target),
+        keyPrefix: uniquePrefix(`size-${target.mode}`),
+        timeoutMs: 500,
+      });
+      try {
+        const ready = await cache.ready(10_000);
+        if (!ready.ok) throw ready.error;
+        const sets = await Promise.all([
+          ...Array.from({ length: 30 }, (_, i) => cache.set(`user:${i}`, { i }, { ttlMs: 60_000 })),
+          ...Array.from({ length: 7 }, (_, i) =>
+            cache.set(`sheet:${i}`, { i }, { ttlMs: 60_000, tags: [`sheet:${i}`] }),
+          ),
+        ]);
+        expect(sets.every((r) => r.ok)).toBe(true);
+        const snap = await cache.readSize((key) => key.split(':')[0] ?? 'other');
+        if (!snap?.up) throw new Error(`no size reading: ${JSON.stringify(snap)}`);
+        expect(snap.patterns.get('user')?.keys).toBe(30);
+        expect(snap.patterns.get('sheet')?.keys).toBe(7);
+        // Cluster tag sets (`t:{<slot tag>}<tag>`) count under their tag's pattern too.
+        expect([...snap.patterns.keys()].sort()).toEqual(['sheet', 'user']);
+        expect(snap.usedMemoryBytes).toBeGreaterThan(100_000);
+      } finally {
+        await cache.close();
+      }
+    });
+  }
+});
