@@ -89,7 +89,11 @@ export function historyFromScrapes(scrapes: readonly Scrape[], o: HistoryOptions
   }
   // Backfill ignores types; every family is written as a gauge (rate() works regardless).
   const out: string[] = [];
-  for (const [name, lines] of byName) out.push(`# TYPE ${name} gauge`, ...lines);
+  // No push(...lines): a family can have more lines than a call may take arguments.
+  for (const [name, lines] of byName) {
+    out.push(`# TYPE ${name} gauge`);
+    for (const line of lines) out.push(line);
+  }
   out.push('# EOF', '');
   return out.join('\n');
 }
