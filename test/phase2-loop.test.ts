@@ -372,7 +372,12 @@ describe('phase2-report over 9 days of history derived from the real scrapes', (
     );
     // Every family the live scrape has is in the backfilled history too.
     const names = new Set(scrapes.flatMap((s) => parseScrape(s.text).map((x) => x.name)));
-    const seen = await history.query('count by (__name__) ({job="metasheet-cache"})');
+    // At END, the history's last sample: "now" may be past Prometheus' 5-minute lookback.
+    const res = await fetch(
+      `${history.url}/api/v1/query?${new URLSearchParams({ query: 'count by (__name__) ({job="metasheet-cache"})', time: String(END) })}`,
+    );
+    const seen = ((await res.json()) as { data: { result: { metric: Record<string, string> }[] } })
+      .data.result;
     expect(new Set(seen.map((x) => x.metric.__name__))).toEqual(names);
 
     const r = await buildReport(httpPromApi(history.url), { ...RULES, end: GAP_FROM });

@@ -77,7 +77,7 @@ function total(
   for (const [tag, ps] of groups) {
     const union = tagSets.get(tag);
     const chosen = new Set(ps.map((p) => p.c.pattern));
-    if (union && union.patterns.every((p) => chosen.has(p))) {
+    if (union?.patterns.every((p) => chosen.has(p))) {
       const f = ps.reduce((s, p) => s + p.fraction, 0) / ps.length;
       bytes += union.bytes * f;
       keys += union.entries * f;

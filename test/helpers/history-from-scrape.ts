@@ -89,7 +89,6 @@ export function historyFromScrapes(scrapes: readonly Scrape[], o: HistoryOptions
   }
   // Backfill ignores types; every family is written as a gauge (rate() works regardless).
   const out: string[] = [];
-  // No push(...lines): a family can have more lines than a call may take arguments.
   for (const [name, lines] of byName) {
     out.push(`# TYPE ${name} gauge`);
     for (const line of lines) out.push(line);
