@@ -140,7 +140,11 @@ describe('StagingChart workload', () => {
   });
 
   it('reads credentials only through secretKeyRef on the existing Secret', () => {
-    const env = (container?.env ?? []).filter((e) => e.name !== 'NODE_OPTIONS');
+    const all = container?.env ?? [];
+    // Literal values are settings, never credentials (NODE_OPTIONS and the like).
+    for (const e of all.filter((x) => x.value !== undefined))
+      expect(e.name).not.toMatch(/SECRET|PASSWORD|TOKEN|_URL$/);
+    const env = all.filter((e) => e.value === undefined);
     expect(env.map((e) => e.name)).toEqual([...SECRET_ENV_KEYS]);
     for (const e of env) {
       expect(e.value).toBeUndefined();

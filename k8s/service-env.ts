@@ -60,6 +60,8 @@ export function serviceConfigData(config: StagingConfig): Record<string, string>
     CACHE_KEY_PATTERN_LIMIT: String(config.keyPatternLimit),
     SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     CACHE_CONFIG_FILE: `${RUNTIME_CONFIG_DIR}/${RUNTIME_CONFIG_KEY}`,
+    // The Phase 2 estimator models the one Redis these replicas will share.
+    ESTIMATOR_REPLICAS: String(config.replicas),
     // Restart-only: the topology is chosen at start (not a RUNTIME_VARIABLE).
     ...redisTopologyData(config),
   };

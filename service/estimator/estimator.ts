@@ -169,6 +169,11 @@ export class MrcEstimator implements AccessObserver {
     this.tagModel(tag).del(tag, nowMs);
   }
 
+  /** Estimated hit ratio of `pattern` in an LRU cache of `bytes` Redis bytes, since start (null: unknown). */
+  hitRatioAtBytes(pattern: string, bytes: number): number | null {
+    return this.byPattern.get(pattern)?.hitRatioAtBytes(bytes) ?? null;
+  }
+
   /** Live tag sets per tag pattern (`sheet` for `sheet:42`) and their own Redis bytes. */
   tagSetEstimates(nowMs: number = this.now()): TagSetEstimate[] {
     return [...this.tagSets].map(([tagPattern, m]) => {
