@@ -1,7 +1,8 @@
 import calculateSlot from 'cluster-key-slot';
-import { createCluster } from 'redis';
+import { createCluster, ErrorReply } from 'redis';
 import { reconnectBackoff } from './redis-client.ts';
 import { isRedirect } from './redis-errors.ts';
+import { GET_ON_NODE } from './redis-scripts.ts';
 import {
   type ConnectionOptions,
   getOrMGet,
@@ -41,6 +42,8 @@ export class ClusterTopology implements RedisTopology {
   #rediscovering: Promise<void> | undefined;
   #shardIndex = new Map<string, number>();
   #shardIndexAt = 0;
+  /** One scripted GET per node and batch (GET_ON_NODE); off once a node refuses the script. */
+  #scriptedGets = true;
 
   constructor(seeds: readonly string[], opts: ClusterTopologyOptions = {}) {
     this.#onError = opts.onError ?? (() => {});
@@ -66,6 +69,9 @@ export class ClusterTopology implements RedisTopology {
       this.#rediscover();
     });
     this.cluster.on('node-reconnecting', () => this.#rediscover());
+    this.onReady((send) => {
+      send(['SCRIPT', 'LOAD', GET_ON_NODE.source]).catch(() => {});
+    });
     void this.#connectLoop();
     const check = setInterval(() => {
       if (this.#connected && this.cluster.masters.some((m) => !m.client?.isReady)) {
@@ -153,6 +159,24 @@ export class ClusterTopology implements RedisTopology {
   async mGetOnNode(node: string, keys: string[]): Promise<(string | null)[]> {
     const client = this.cluster.nodeByAddress.get(node)?.client;
     if (!client) return Promise.all(keys.map((k) => this.cluster.get(k)));
+    if (keys.length > 1 && this.#scriptedGets) {
+      try {
+        const reply = (await client.sendCommand(['EVALSHA', GET_ON_NODE.sha1, '0', ...keys])) as (
+          | string
+          | null
+        )[];
+        return reply;
+      } catch (err) {
+        if (err instanceof ErrorReply && err.message.startsWith('NOSCRIPT')) {
+          client.sendCommand(['SCRIPT', 'LOAD', GET_ON_NODE.source]).catch(() => {});
+        } else if (err instanceof ErrorReply && /flags|shebang|Unexpected/i.test(err.message)) {
+          this.#scriptedGets = false; // Redis < 7.0: per-slot MGETs from now on
+        } else if (!(err instanceof ErrorReply)) {
+          throw err;
+        }
+        // A key not (or no longer) on this node: the per-slot path below redirects.
+      }
+    }
     const bySlot = new Map<number, number[]>();
     for (let i = 0; i < keys.length; i++) {
       const slot = calculateSlot(keys[i] ?? '');
