@@ -8,7 +8,9 @@ import { KeyPatternExtractor } from './cache/key-pattern.ts';
 import { L1CoherentCache } from './cache/l1-coherent.ts';
 import { MemoryCache } from './cache/memory-cache.ts';
 import { NullCache } from './cache/null-cache.ts';
+import { ClusterTopology } from './cache/redis-cluster-topology.ts';
 import { CacheRegistry } from './cache/registry.ts';
+import { ShardedInvalidationBus } from './cache/sharded-invalidation-bus.ts';
 import { CacheStats } from './cache/stats.ts';
 import type { Config } from './config.ts';
 import { MrcEstimator } from './estimator/estimator.ts';
@@ -38,7 +40,17 @@ export function buildCache(config: Config, metrics: Metrics, logger: Logger): Ca
         logger.warn('redis circuit breaker', { state });
       });
       if (!config.CACHE_L1) return redis;
-      // L1 in front of Redis; replicas drop each other's writes from it via pub/sub.
+      // L1 in front of Redis; replicas drop each other's writes from it via pub/sub
+      // (sharded pub/sub on a Cluster).
+      if (redis.topology instanceof ClusterTopology) {
+        const bus = new ShardedInvalidationBus({
+          topology: redis.topology,
+          channel: `${config.REDIS_KEY_PREFIX}l1-invalidation`,
+          ...(config.REDIS_PASSWORD === undefined ? {} : { password: config.REDIS_PASSWORD }),
+          timeoutMs: config.REDIS_TIMEOUT_MS,
+        });
+        return new L1CoherentCache({ remote: redis, bus });
+      }
       const bus = new RedisInvalidationBus({
         url: config.REDIS_URL,
         ...(config.REDIS_PASSWORD === undefined ? {} : { password: config.REDIS_PASSWORD }),

@@ -117,8 +117,13 @@ describe('loadConfig: Redis Cluster and Sentinel', () => {
     [{ REDIS_SENTINELS: 's1', REDIS_SENTINEL_NAME: 'm' }, /REDIS_SENTINELS must be/],
     [{ REDIS_SENTINELS: 's1:1', REDIS_SENTINEL_NAME: 'bad name' }, /REDIS_SENTINEL_NAME must be/],
     [
-      { CACHE_IMPL: 'redis', CACHE_L1: 'true', REDIS_CLUSTER_NODES: 'redis://a:1' },
-      /CACHE_L1=true is not supported with REDIS_CLUSTER_NODES/,
+      {
+        CACHE_IMPL: 'redis',
+        CACHE_L1: 'true',
+        REDIS_SENTINELS: 's:1',
+        REDIS_SENTINEL_NAME: 'm',
+      },
+      /CACHE_L1=true is not supported with REDIS_SENTINELS/,
     ],
   ];
   for (const [env, message] of conflicts) {
@@ -127,6 +132,15 @@ describe('loadConfig: Redis Cluster and Sentinel', () => {
       expect(() => loadConfig(env)).toThrow(message);
     });
   }
+
+  it('CACHE_L1=true is accepted with a Cluster (sharded pub/sub bus)', () => {
+    const c = loadConfig({
+      CACHE_IMPL: 'redis',
+      CACHE_L1: 'true',
+      REDIS_CLUSTER_NODES: 'redis://a:1',
+    });
+    expect(c.CACHE_L1).toBe(true);
+  });
 
   it('never echoes a password, from REDIS_PASSWORD or inside a URL', () => {
     const secret = 's3cr3t-pw';

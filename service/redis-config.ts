@@ -83,12 +83,12 @@ export function redisTopologyProblems(c: TopologyInput, explicitUrl: boolean): s
   if (!sentinel && c.REDIS_SENTINEL_NAME !== undefined) {
     problems.push('REDIS_SENTINEL_NAME needs REDIS_SENTINELS (host:port of the sentinels)');
   }
-  if ((cluster || sentinel) && c.CACHE_IMPL === 'redis' && c.CACHE_L1) {
-    const mode = cluster ? 'REDIS_CLUSTER_NODES' : 'REDIS_SENTINELS';
+  if (sentinel && c.CACHE_IMPL === 'redis' && c.CACHE_L1) {
     problems.push(
-      `CACHE_L1=true is not supported with ${mode}: the L1 invalidation bus detects lost ` +
-        'pub/sub messages on one Redis connection only, and serving stale L1 entries after a ' +
-        'failover would break its coherence promise; set CACHE_L1=false',
+      'CACHE_L1=true is not supported with REDIS_SENTINELS: the L1 invalidation bus must ' +
+        'notice every lost subscription, and following the Sentinel master with it is not ' +
+        'built (stale L1 entries after a failover would break its coherence promise); set ' +
+        'CACHE_L1=false, or use one Redis or a Cluster',
     );
   }
   return problems;

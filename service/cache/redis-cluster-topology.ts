@@ -100,6 +100,11 @@ export class ClusterTopology implements RedisTopology {
     }
   }
 
+  /** Re-reads the slot map soon (e.g. after a MOVED seen outside the router). */
+  refresh(): void {
+    this.#rediscover();
+  }
+
   /** One rediscovery at a time, started from a live master (else the seeds). */
   #rediscover(): void {
     if (!this.#connected || this.#closed || this.#rediscovering) return;

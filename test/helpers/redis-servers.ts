@@ -116,6 +116,8 @@ export async function clusterNodes(port: number): Promise<
     master: boolean;
     failed: boolean;
     slots: number;
+    /** For a replica, the id of its master. */
+    masterId: string;
   }[]
 > {
   const out = await redisCli(port, ['cluster', 'nodes'], 2000);
@@ -123,7 +125,7 @@ export async function clusterNodes(port: number): Promise<
     .trim()
     .split('\n')
     .map((line) => {
-      const [id = '', addr = '', flags = '', , , , , , ...ranges] = line.split(' ');
+      const [id = '', addr = '', flags = '', masterId = '', , , , , ...ranges] = line.split(' ');
       let slots = 0;
       for (const r of ranges) {
         if (r.startsWith('[')) continue; // migrating/importing marker
@@ -136,8 +138,23 @@ export async function clusterNodes(port: number): Promise<
         master: flags.includes('master'),
         failed: flags.includes('fail') && !flags.includes('fail?'),
         slots,
+        masterId,
       };
     });
+}
+
+/** Masters (with slots, not failed) that have a live replica: the ones a failover can promote. */
+export async function mastersWithReplica(
+  port: number,
+): Promise<{ id: string; port: number; slots: number }[]> {
+  const view = await clusterNodes(port);
+  return view.filter(
+    (m) =>
+      m.master &&
+      m.slots > 0 &&
+      !m.failed &&
+      view.some((r) => !r.master && !r.failed && r.masterId === m.id),
+  );
 }
 
 /**
