@@ -3,14 +3,15 @@ import { API_KEY_PATTERNS } from './api/routes-table.ts';
 import type { AppDeps } from './app.ts';
 import { buildRedisCache } from './build-redis.ts';
 import type { Cache } from './cache/cache.ts';
+import { FollowingInvalidationBus } from './cache/following-invalidation-bus.ts';
 import { RedisInvalidationBus } from './cache/invalidation-bus.ts';
 import { KeyPatternExtractor } from './cache/key-pattern.ts';
 import { L1CoherentCache } from './cache/l1-coherent.ts';
 import { MemoryCache } from './cache/memory-cache.ts';
 import { NullCache } from './cache/null-cache.ts';
 import { ClusterTopology } from './cache/redis-cluster-topology.ts';
+import { SentinelTopology } from './cache/redis-sentinel-topology.ts';
 import { CacheRegistry } from './cache/registry.ts';
-import { ShardedInvalidationBus } from './cache/sharded-invalidation-bus.ts';
 import { CacheStats } from './cache/stats.ts';
 import type { Config } from './config.ts';
 import { MrcEstimator } from './estimator/estimator.ts';
@@ -41,9 +42,9 @@ export function buildCache(config: Config, metrics: Metrics, logger: Logger): Ca
       });
       if (!config.CACHE_L1) return redis;
       // L1 in front of Redis; replicas drop each other's writes from it via pub/sub
-      // (sharded pub/sub on a Cluster).
-      if (redis.topology instanceof ClusterTopology) {
-        const bus = new ShardedInvalidationBus({
+      // (following the master on Cluster and Sentinel; sharded pub/sub on a Cluster).
+      if (redis.topology instanceof ClusterTopology || redis.topology instanceof SentinelTopology) {
+        const bus = new FollowingInvalidationBus({
           topology: redis.topology,
           channel: `${config.REDIS_KEY_PREFIX}l1-invalidation`,
           ...(config.REDIS_PASSWORD === undefined ? {} : { password: config.REDIS_PASSWORD }),

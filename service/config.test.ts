@@ -116,15 +116,6 @@ describe('loadConfig: Redis Cluster and Sentinel', () => {
     [{ REDIS_CLUSTER_NODES: ' , ' }, /REDIS_CLUSTER_NODES must be/],
     [{ REDIS_SENTINELS: 's1', REDIS_SENTINEL_NAME: 'm' }, /REDIS_SENTINELS must be/],
     [{ REDIS_SENTINELS: 's1:1', REDIS_SENTINEL_NAME: 'bad name' }, /REDIS_SENTINEL_NAME must be/],
-    [
-      {
-        CACHE_IMPL: 'redis',
-        CACHE_L1: 'true',
-        REDIS_SENTINELS: 's:1',
-        REDIS_SENTINEL_NAME: 'm',
-      },
-      /CACHE_L1=true is not supported with REDIS_SENTINELS/,
-    ],
   ];
   for (const [env, message] of conflicts) {
     it(`rejects ${JSON.stringify(env)}, naming the variables`, () => {
@@ -133,13 +124,13 @@ describe('loadConfig: Redis Cluster and Sentinel', () => {
     });
   }
 
-  it('CACHE_L1=true is accepted with a Cluster (sharded pub/sub bus)', () => {
-    const c = loadConfig({
-      CACHE_IMPL: 'redis',
-      CACHE_L1: 'true',
-      REDIS_CLUSTER_NODES: 'redis://a:1',
-    });
-    expect(c.CACHE_L1).toBe(true);
+  it('CACHE_L1=true is accepted with a Cluster and with Sentinel (the bus follows the master)', () => {
+    for (const env of [
+      { REDIS_CLUSTER_NODES: 'redis://a:1' },
+      { REDIS_SENTINELS: 's:1', REDIS_SENTINEL_NAME: 'm' },
+    ]) {
+      expect(loadConfig({ CACHE_IMPL: 'redis', CACHE_L1: 'true', ...env }).CACHE_L1).toBe(true);
+    }
   });
 
   it('never echoes a password, from REDIS_PASSWORD or inside a URL', () => {

@@ -48,8 +48,6 @@ export function redactValue(name: string, value: string | undefined): string {
 }
 
 interface TopologyInput {
-  readonly CACHE_IMPL: string;
-  readonly CACHE_L1: boolean;
   readonly REDIS_URL: string;
   readonly REDIS_CLUSTER_NODES?: string[] | undefined;
   readonly REDIS_SENTINELS?: string[] | undefined;
@@ -82,14 +80,6 @@ export function redisTopologyProblems(c: TopologyInput, explicitUrl: boolean): s
   }
   if (!sentinel && c.REDIS_SENTINEL_NAME !== undefined) {
     problems.push('REDIS_SENTINEL_NAME needs REDIS_SENTINELS (host:port of the sentinels)');
-  }
-  if (sentinel && c.CACHE_IMPL === 'redis' && c.CACHE_L1) {
-    problems.push(
-      'CACHE_L1=true is not supported with REDIS_SENTINELS: the L1 invalidation bus must ' +
-        'notice every lost subscription, and following the Sentinel master with it is not ' +
-        'built (stale L1 entries after a failover would break its coherence promise); set ' +
-        'CACHE_L1=false, or use one Redis or a Cluster',
-    );
   }
   return problems;
 }

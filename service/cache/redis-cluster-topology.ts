@@ -1,5 +1,6 @@
 import calculateSlot from 'cluster-key-slot';
 import { createCluster, ErrorReply } from 'redis';
+import type { BusRoute } from './following-invalidation-bus.ts';
 import { reconnectBackoff } from './redis-client.ts';
 import { isRedirect } from './redis-errors.ts';
 import { GET_ON_NODE } from './redis-scripts.ts';
@@ -30,7 +31,7 @@ export interface ClusterTopologyOptions extends ConnectionOptions {
  * any master is unreachable, which picks up the promoted replica within one interval
  * of the promotion.
  */
-export class ClusterTopology implements RedisTopology {
+export class ClusterTopology implements RedisTopology, BusRoute {
   readonly mode = 'cluster';
   readonly multiKeyAnySlot = false;
   readonly cluster: Cluster;
@@ -98,6 +99,15 @@ export class ClusterTopology implements RedisTopology {
         await new Promise((r) => setTimeout(r, reconnectBackoff(1000)(attempt)).unref());
       }
     }
+  }
+
+  // The L1 bus (BusRoute): sharded pub/sub on the master of the channel's slot.
+  readonly sharded = true;
+  subscribeNode(channel: string): string {
+    return this.nodeOf(channel);
+  }
+  publish(channel: string, message: string): Promise<number> {
+    return this.cluster.sPublish(channel, message);
   }
 
   /** Re-reads the slot map soon (e.g. after a MOVED seen outside the router). */

@@ -52,7 +52,12 @@ export interface ServerProcess {
   kill(): Promise<void>;
 }
 
-function startServer(port: number, dir: string, args: readonly string[]): Promise<ServerProcess> {
+/** Starts `redis-server --port port --dir dir args…` on loopback; resolves once it answers PING. */
+export function startServer(
+  port: number,
+  dir: string,
+  args: readonly string[],
+): Promise<ServerProcess> {
   mkdirSync(dir, { recursive: true });
   const child = spawn(
     'redis-server',
@@ -247,6 +252,8 @@ export interface LocalSentinel {
   readonly sentinels: string[];
   readonly servers: ServerProcess[];
   readonly sentinelProcesses: ServerProcess[];
+  /** port → data dir of the master and the replica (to start a killed one again). */
+  readonly dataDirs: Record<number, string>;
   /** The port the sentinels report as master now. */
   masterPort(): Promise<number>;
   stop(): Promise<void>;
@@ -325,6 +332,7 @@ export async function startSentinel(
   }
   return {
     name,
+    dataDirs: Object.fromEntries(dataPorts.map((p) => [p, join(root, String(p))])),
     sentinels: sentinelPorts.map((p) => `${HOST}:${p}`),
     servers,
     sentinelProcesses,

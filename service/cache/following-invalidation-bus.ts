@@ -1,15 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import type { Invalidation, InvalidationBus } from './invalidation-bus.ts';
 import { createResilientClient, type RedisClient } from './redis-client.ts';
-import type { ClusterTopology } from './redis-cluster-topology.ts';
 import { classifyRedisError } from './redis-errors.ts';
 import { fail, ok, type Result } from './result.ts';
 import { TimeoutQueue } from './with-timeout.ts';
 
-export interface ShardedInvalidationBusOptions {
-  /** The Cluster the cache uses; SPUBLISH goes through its router. Not closed by the bus. */
-  readonly topology: ClusterTopology;
-  /** Sharded channel shared by every replica of one environment. */
+/**
+ * Where the bus publishes and subscribes; implemented by `ClusterTopology` (sharded pub/sub
+ * on the master of the channel's slot) and `SentinelTopology` (classic pub/sub on the
+ * current master).
+ */
+export interface BusRoute {
+  /** `host:port` to subscribe on for `channel` now; `''` while unknown (no usable master). */
+  subscribeNode(channel: string): string;
+  /** SPUBLISH (sharded) or PUBLISH; resolves with the number of receivers. */
+  publish(channel: string, message: string): Promise<number>;
+  /** SSUBSCRIBE (true) or SUBSCRIBE. */
+  readonly sharded: boolean;
+  readonly anyReady: boolean;
+  /** Re-read the topology soon (a subscription was refused with MOVED, or moved away). */
+  refresh(): void;
+}
+
+export interface FollowingInvalidationBusOptions {
+  /** The topology the cache uses. Not closed by the bus. */
+  readonly topology: BusRoute;
+  /** Channel shared by every replica of one environment. */
   readonly channel: string;
   /** Password of the nodes (REDIS_PASSWORD). */
   readonly password?: string;
@@ -27,21 +43,22 @@ interface Wire {
 }
 
 /**
- * The L1 invalidation bus on Redis Cluster, with sharded pub/sub (Redis 7): SPUBLISH on the
- * channel's slot reaches only that shard (classic PUBLISH would be broadcast to every node
- * of the cluster). The subscriber is a plain connection to the master that owns the
- * channel's slot, with SSUBSCRIBE.
+ * The L1 invalidation bus for a Redis whose master can change: Cluster and Sentinel.
+ * On a Cluster it uses sharded pub/sub (Redis 7): SPUBLISH reaches only the shard of the
+ * channel's slot (classic PUBLISH is broadcast to every node of the cluster), and the
+ * subscriber is a plain connection to that slot's master, with SSUBSCRIBE. On Sentinel,
+ * classic PUBLISH/SUBSCRIBE on the current master.
  *
- * Coherence as in `RedisInvalidationBus`: `coherent` is true only while that subscription
- * is live on the slot's current master. When the master changes (failover, resharding of
- * that slot) or the connection drops, the bus reports incoherent (the L1 clears itself),
+ * Coherence as in `RedisInvalidationBus`: `coherent` is true only while the subscription
+ * is live on the current master. When the master changes (failover, resharding of that
+ * slot) or the connection drops, the bus reports incoherent (the L1 clears itself),
  * connects to the new master and subscribes again; `ready` means receiving again.
  */
-export class ShardedInvalidationBus implements InvalidationBus {
+export class FollowingInvalidationBus implements InvalidationBus {
   readonly origin = randomUUID();
   readonly channel: string;
-  readonly #topology: ClusterTopology;
-  readonly #opts: ShardedInvalidationBusOptions;
+  readonly #topology: BusRoute;
+  readonly #opts: FollowingInvalidationBusOptions;
   readonly #timeouts: TimeoutQueue;
   readonly #timer: NodeJS.Timeout;
   readonly #handlers = new Set<(msg: Invalidation) => void>();
@@ -54,7 +71,7 @@ export class ShardedInvalidationBus implements InvalidationBus {
   #coherent = false;
   #closed: Promise<void> | undefined;
 
-  constructor(opts: ShardedInvalidationBusOptions) {
+  constructor(opts: FollowingInvalidationBusOptions) {
     this.channel = opts.channel;
     this.#topology = opts.topology;
     this.#opts = opts;
@@ -67,7 +84,7 @@ export class ShardedInvalidationBus implements InvalidationBus {
   /** (Re)subscribes on the master that owns the channel's slot now. */
   #follow(): void {
     if (this.#closed) return;
-    const node = this.#topology.nodeOf(this.channel);
+    const node = this.#topology.subscribeNode(this.channel);
     if (node === this.#subNode) {
       // Same master, but the subscription was refused or taken away (slot moved): retry.
       if (this.#sub?.isReady && !this.#subscribed) this.#subscribe(this.#sub);
@@ -109,8 +126,11 @@ export class ShardedInvalidationBus implements InvalidationBus {
   #subscribe(sub: RedisClient): void {
     if (this.#subscribing) return;
     this.#subscribing = true;
-    sub
-      .sSubscribe(this.channel, (raw) => this.#deliver(raw))
+    const listener = (raw: string) => this.#deliver(raw);
+    const subscribed = this.#topology.sharded
+      ? sub.sSubscribe(this.channel, listener)
+      : sub.subscribe(this.channel, listener);
+    subscribed
       .then(() => {
         if (this.#sub !== sub) return;
         this.#subscribed = true;
@@ -145,7 +165,7 @@ export class ShardedInvalidationBus implements InvalidationBus {
       return Promise.resolve(fail(classifyRedisError(new Error('invalidation bus not connected'))));
     }
     const wire: Wire = { o: this.origin, k: msg.keys, t: msg.tags };
-    const sent = this.#topology.cluster.sPublish(this.channel, JSON.stringify(wire));
+    const sent = this.#topology.publish(this.channel, JSON.stringify(wire));
     return this.#timeouts.run(sent).then(
       (n) => ok(n),
       (err: unknown) => fail(classifyRedisError(err)),
