@@ -48,6 +48,7 @@ export function buildCache(config: Config, metrics: Metrics, logger: Logger): Ca
           topology: redis.topology,
           channel: `${config.REDIS_KEY_PREFIX}l1-invalidation`,
           ...(config.REDIS_PASSWORD === undefined ? {} : { password: config.REDIS_PASSWORD }),
+          tls: (config.REDIS_CLUSTER_NODES ?? []).some((u) => u.startsWith('rediss://')),
           timeoutMs: config.REDIS_TIMEOUT_MS,
         });
         return new L1CoherentCache({ remote: redis, bus });

@@ -27,6 +27,8 @@ export interface FollowingInvalidationBusOptions {
   readonly topology: BusRoute;
   /** Channel shared by every replica of one environment. */
   readonly channel: string;
+  /** Connect the subscriber with TLS (`rediss://`), as the cache's nodes. @default false */
+  readonly tls?: boolean;
   /** Password of the nodes (REDIS_PASSWORD). */
   readonly password?: string;
   /** Deadline of a publish. @default 50 */
@@ -97,7 +99,7 @@ export class FollowingInvalidationBus implements InvalidationBus {
     this.#subNode = node;
     if (node === '') return; // not connected yet, or no master for the slot: next tick
     const sub = createResilientClient({
-      url: `redis://${node}`,
+      url: `${this.#opts.tls ? 'rediss' : 'redis'}://${node}`,
       ...(this.#opts.password === undefined ? {} : { password: this.#opts.password }),
       onError: (err) => {
         if (this.#sub === sub) this.#setCoherent(false);

@@ -58,6 +58,8 @@ export class ClusterTopology implements RedisTopology, BusRoute {
         socket: {
           connectTimeout: opts.connectTimeoutMs ?? 1000,
           reconnectStrategy: reconnectBackoff(opts.maxReconnectDelayMs ?? 1000),
+          // Discovered nodes get these defaults, not the seed URLs: TLS must be said here.
+          ...(seeds.some((u) => u.startsWith('rediss://')) ? { tls: true as const } : {}),
         },
       },
       useReplicas: false,
