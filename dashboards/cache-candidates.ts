@@ -1,4 +1,4 @@
-import type * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
+import * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type * as stat from '@grafana/grafana-foundation-sdk/stat';
@@ -14,6 +14,7 @@ import {
   routeLatencyByPattern,
 } from './candidate-queries.ts';
 import {
+  DATASOURCE,
   defaultStat,
   defaultTimeseries,
   instantQuery,
@@ -59,6 +60,7 @@ export function cacheCandidatesDashboard(): dashboard.DashboardBuilder {
     .withPanel(candidateRequestsTimeseries())
     .withRow(new dashboard.RowBuilder('Candidates'))
     .withPanel(candidatesTable())
+    .withPanel(hitRatioCurveBarGauge())
     .withPanel(estimatedHitRatioTimeseries())
     .withPanel(workingSetTimeseries())
     .withPanel(patternCardinalityStat());
@@ -197,4 +199,33 @@ function patternCardinalityStat(): stat.PanelBuilder {
     )
     .span(6)
     .height(9);
+}
+
+/**
+ * The whole estimated curve over the dashboard's time range, as the report reads it:
+ * modelled hits at each Redis size / modelled gets, summed across pods. One bar per size.
+ */
+function hitRatioCurveBarGauge(): bargauge.PanelBuilder {
+  const over = (metric: string, by: string[]) =>
+    sumBy(by, `increase(${sel(metric, PATTERN_INSTANCE)}[$__range])`);
+  return new bargauge.PanelBuilder()
+    .title('Hit ratio vs Redis memory ($key_pattern, this time range)')
+    .description(
+      'The estimated hit ratio of a shared Redis (allkeys-lru) of each size in bytes — keys, values, TTLs and tag sets as Redis stores them — over the selected time range, all pods together: the curve `make phase2-report` reads its recommended size from. Bars read left to right in growing memory (label: bytes).',
+    )
+    .datasource(DATASOURCE)
+    .withTarget(
+      instantQuery(
+        `${over(NAMES.estimatedHits, ['key_pattern', 'size_bytes'])} / on (key_pattern) group_left () ${over(NAMES.estimatedGets, ['key_pattern'])}`,
+        '{{key_pattern}} ≤ {{size_bytes}} B',
+      ),
+    )
+    .orientation(common.VizOrientation.Vertical)
+    .displayMode(common.BarGaugeDisplayMode.Basic)
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
+    .unit('percentunit')
+    .min(0)
+    .max(1)
+    .height(9)
+    .span(24);
 }

@@ -89,6 +89,7 @@ export type VariableValues = Readonly<Record<string, string>>;
 /** "All" of every variable, a 1m rate interval and the default estimate size. */
 export const ALL_VALUES: VariableValues = {
   __rate_interval: '1m',
+  __range: '1h',
   namespace: '.*',
   job: '.+',
   instance: '.+',

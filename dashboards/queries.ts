@@ -49,6 +49,8 @@ export const NAMES = {
   estimatedHitRatioBytes: METRICS.estimatedHitRatioBytes.name,
   workingSetBytes: METRICS.estimatedWorkingSetBytes.name,
   samplingRate: METRICS.estimatorSamplingRate.name,
+  estimatedHits: METRICS.estimatedHits.name,
+  estimatedGets: METRICS.estimatedGets.name,
   abRequests: METRICS.abRequests.name,
   circuitOpen: METRICS.circuitOpen.name,
   patternEnabled: METRICS.patternEnabled.name,

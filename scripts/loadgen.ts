@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { percentile, runLoad } from './loadgen/run-load.ts';
 
-const USAGE = `usage: tsx scripts/loadgen.ts [--url http://127.0.0.1:8900] [--duration 30] [--rate 200]
+const USAGE = `usage: tsx scripts/loadgen.ts [--url http://127.0.0.1:8900[,http://…]] [--duration 30] [--rate 200]
                               [--alpha 1.0] [--keys 2000] [--seed 1]
-Drives the example MetaSheet API with Zipf-distributed ids over its key patterns.`;
+Drives the example MetaSheet API with Zipf-distributed ids over its key patterns
+(several --url values, comma-separated, take requests in turn: round-robin).`;
 
 function num(
   name: string,
@@ -46,23 +47,29 @@ async function main(): Promise<void> {
     return;
   }
   const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
-  const url = str('url') ?? 'http://127.0.0.1:8900';
+  const urls = (str('url') ?? 'http://127.0.0.1:8900')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  const url = urls.join(', ');
   const durationS = num('duration', str('duration'), 30, 0.1, 86_400);
   const rate = num('rate', str('rate'), 200, 0.1, 100_000);
-  try {
-    const health = await fetch(new URL('/health', url));
-    if (!health.ok) throw new Error(`/health answered ${health.status}`);
-  } catch (err) {
-    process.stderr.write(
-      `loadgen: the service at ${url} does not answer (${(err as Error).message}); start it with \`make dev\`\n`,
-    );
-    process.exit(1);
+  for (const u of urls) {
+    try {
+      const health = await fetch(new URL('/health', u));
+      if (!health.ok) throw new Error(`/health answered ${health.status}`);
+    } catch (err) {
+      process.stderr.write(
+        `loadgen: the service at ${u} does not answer (${(err as Error).message}); start it with \`make dev\`\n`,
+      );
+      process.exit(1);
+    }
   }
   const controller = new AbortController();
   process.on('SIGINT', () => controller.abort());
   process.stderr.write(`loadgen: ${rate} req/s for ${durationS} s against ${url}\n`);
   const stats = await runLoad({
-    url,
+    url: urls,
     durationMs: durationS * 1000,
     rate,
     alpha: num('alpha', str('alpha'), 1.0, 0, 5),

@@ -2,9 +2,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ALERT_CONFIG } from '../alerts/config.ts';
 import { renderMarkdown } from './phase2/markdown.ts';
 import { httpPromApi, PromApiError, parseDuration } from './phase2/prom-api.ts';
 import { buildReport, EmptyWindowError, type ReportOptions } from './phase2/report.ts';
+import { curveFileName, curveSvg } from './phase2/svg.ts';
 
 const USAGE = `usage: make phase2-report PROM_URL=http://prometheus:9090 [WINDOW=7d] [OUT=reports/phase2]
    or: tsx scripts/phase2-report.ts --prom-url URL [--window 7d] [--end ISO|unix] [--out DIR]
@@ -28,7 +30,10 @@ export async function main(
         window: { type: 'string', default: '7d' },
         end: { type: 'string' },
         out: { type: 'string', default: 'reports/phase2' },
-        'min-rate': { type: 'string', default: '100' },
+        'min-rate': {
+          type: 'string',
+          default: String(ALERT_CONFIG.candidateHot.accessesPerMinute),
+        },
         'min-hit-ratio': { type: 'string', default: '0.2' },
         'hit-latency-ms': { type: 'string', default: '2' },
         headroom: { type: 'string', default: '1.5' },
@@ -64,11 +69,17 @@ export async function main(
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'phase2-report.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(join(outDir, 'phase2-report.md'), renderMarkdown(report));
+    for (const c of report.candidates) {
+      if (!c.qualifies) continue;
+      const share = report.redis?.shares.find((s) => s.pattern === c.pattern);
+      const svg = curveSvg(c, share?.allottedBytes ?? null);
+      if (svg) writeFileSync(join(outDir, curveFileName(c.pattern)), svg);
+    }
     const c = report.coverage;
     console.log(
-      `phase2-report: wrote ${join(outDir, 'phase2-report.md')} and .json — ${c.daysCollected} days ` +
+      `phase2-report: wrote ${join(outDir, 'phase2-report.md')} and .json — ${c.collected} of data ` +
         `(${c.criterionMet ? 'coverage met' : 'coverage NOT met'}), ${report.qualifying} candidates ` +
-        `(${report.qualifying >= opts.requiredCandidates ? 'met' : 'NOT met'}), maxmemory ${report.redis.maxmemory ?? 'n/a'}`,
+        `(${report.qualifying >= opts.requiredCandidates ? 'met' : 'NOT met'}), maxmemory ${report.redis?.maxmemory ?? 'n/a'}${report.cachePatterns ? `, CACHE_PATTERNS=${report.cachePatterns}` : ''}`,
     );
     return 0;
   } catch (err) {

@@ -9,6 +9,7 @@ import { KeyPatternExtractor } from './cache/key-pattern.ts';
 import { L1CoherentCache } from './cache/l1-coherent.ts';
 import { MemoryCache } from './cache/memory-cache.ts';
 import { NullCache } from './cache/null-cache.ts';
+import { REDIS_TTL_JITTER } from './cache/redis-cache.ts';
 import { ClusterTopology } from './cache/redis-cluster-topology.ts';
 import { SentinelTopology } from './cache/redis-sentinel-topology.ts';
 import { CacheRegistry } from './cache/registry.ts';
@@ -74,6 +75,10 @@ export function buildDeps(config: Config, logger: Logger, isDraining?: () => boo
       ? new MrcEstimator({
           maxBytesPerPattern: config.ESTIMATOR_MAX_BYTES_PER_PATTERN,
           maxPatterns: config.CACHE_KEY_PATTERN_LIMIT,
+          redisLayout: { keyPrefix: config.REDIS_KEY_PREFIX },
+          sharedReplicas: config.ESTIMATOR_REPLICAS,
+          // Redis stretches each TTL by 0–10 % (RedisCache's jitter): 5 % on average.
+          ttlScale: config.ESTIMATOR_REPLICAS * (1 + REDIS_TTL_JITTER / 2),
           ...(config.ESTIMATOR_SIZES_ENTRIES
             ? { sizesEntries: config.ESTIMATOR_SIZES_ENTRIES }
             : {}),

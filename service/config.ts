@@ -88,6 +88,7 @@ const schema = z.object({
     MIN_MAX_BYTES,
     64 * 1024 * 1024,
   ).default(String(1024 * 1024)),
+  ESTIMATOR_REPLICAS: int('ESTIMATOR_REPLICAS', 1, 1_000).default('1'),
   ESTIMATOR_SIZES_ENTRIES: intList('ESTIMATOR_SIZES_ENTRIES').optional(),
   ESTIMATOR_SIZES_BYTES: intList('ESTIMATOR_SIZES_BYTES').optional(),
   SOURCE_LATENCY_SCALE: z

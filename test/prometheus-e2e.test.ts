@@ -20,6 +20,7 @@ import { type ServiceProcess, startService } from './helpers/service-process.ts'
 const NAMESPACE = 'e2e';
 const VALUES = {
   __rate_interval: '10s',
+  __range: '30s',
   namespace: NAMESPACE,
   job: ALERT_CONFIG.job,
   instance: '.+',

@@ -21,8 +21,8 @@ export const DEFAULT_MIX: readonly LoadTarget[] = [
 
 /** Options of `runLoad`. */
 export interface LoadOptions {
-  /** Base URL of the service, e.g. http://127.0.0.1:8900 */
-  readonly url: string;
+  /** Base URL of the service, e.g. http://127.0.0.1:8900, or several: requests go round-robin. */
+  readonly url: string | readonly string[];
   readonly durationMs: number;
   /** Requests started per second (open loop). */
   readonly rate: number;
@@ -67,7 +67,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadStats> {
   if (!(o.rate > 0 && o.rate <= 100_000))
     throw new RangeError(`rate must be in (0, 100000] requests/s, got ${o.rate}`);
   if (!(o.durationMs > 0)) throw new RangeError(`duration must be > 0, got ${o.durationMs} ms`);
-  const base = new URL(o.url);
+  const bases = (typeof o.url === 'string' ? [o.url] : o.url).map((u) => new URL(u));
+  if (bases.length === 0) throw new RangeError('url must name at least one service');
+  let turn = 0;
   const random = mulberry32(o.seed ?? 1);
   const nextId = zipfSampler(o.keys ?? 2000, o.alpha ?? 1.0, random);
   const mix = o.mix ?? DEFAULT_MIX;
@@ -96,6 +98,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadStats> {
 
   const fire = (t: LoadTarget) => {
     const id = nextId();
+    const base = bases[turn++ % bases.length] as URL;
     const url = new URL(t.path.replace(':id', String(id)), base);
     const t0 = performance.now();
     stats.sent++;

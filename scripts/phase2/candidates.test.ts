@@ -14,12 +14,15 @@ function facts(over: Partial<PatternFacts> = {}): PatternFacts {
   return {
     pattern: 'rows',
     accessesPerMin: 1_000,
-    hitRatioByBytes: [
+    curve: [
+      { sizeBytes: 0, hitRatio: 0 },
       { sizeBytes: MiB, hitRatio: 0.3 },
       { sizeBytes: 16 * MiB, hitRatio: 0.59 },
       { sizeBytes: 128 * MiB, hitRatio: 0.6 },
     ],
     workingSetBytes: 64 * MiB,
+    workingSetEntries: 100_000,
+    tagSets: null,
     samplingRate: 0.01,
     routes: [
       { route: '/api/sheets/:id/rows', p95Seconds: 0.9, meanSeconds: 0.502, requestsPerMin: 1_000 },
@@ -29,23 +32,27 @@ function facts(over: Partial<PatternFacts> = {}): PatternFacts {
 }
 
 describe('rankCandidates', () => {
-  it('recommends the smallest size within the tolerance of the largest and computes the saving', () => {
+  it('recommends the smallest size within the tolerance of the best, read off the whole curve', () => {
     const [c] = rankCandidates([facts()], RULES);
-    expect(c?.recommendedSizeBytes).toBe(16 * MiB);
-    expect(c?.estimatedHitRatio).toBe(0.59);
-    expect(c?.memoryBytes).toBe(16 * MiB);
-    expect(c?.latencySavedSecondsPerMin).toBeCloseTo(1_000 * 0.59 * 0.5, 9);
+    // 0.58 = 0.6 − 0.02 is reached between 1 MiB (0.3) and 16 MiB (0.59), not at an exported size.
+    const knee = Math.ceil(MiB + ((0.58 - 0.3) / (0.59 - 0.3)) * 15 * MiB);
+    expect(c?.recommendedSizeBytes).toBe(knee);
+    expect(c?.estimatedHitRatio).toBeCloseTo(0.58, 6);
+    expect(c?.maxHitRatio).toBe(0.6);
+    expect(c?.memoryBytes).toBe(knee);
+    expect(c?.latencySavedSecondsPerMin).toBeCloseTo(1_000 * 0.58 * 0.5, 3);
     expect(c?.qualifies).toBe(true);
   });
 
-  it('needs only the working set when it is smaller than the recommended size', () => {
+  it('needs only the working set when it is smaller, and then expects the best hit ratio', () => {
     const [c] = rankCandidates([facts({ workingSetBytes: 3 * MiB })], RULES);
     expect(c?.memoryBytes).toBe(3 * MiB);
+    expect(c?.estimatedHitRatio).toBe(0.6);
   });
 
   it('names every reason a pattern falls short', () => {
     const [c] = rankCandidates(
-      [facts({ pattern: 'other', accessesPerMin: 10, hitRatioByBytes: [], routes: [] })],
+      [facts({ pattern: 'other', accessesPerMin: 10, curve: [], routes: [] })],
       RULES,
     );
     expect(c?.qualifies).toBe(false);

@@ -1,5 +1,6 @@
 import { API_ROUTES } from '../../service/api/routes-table.ts';
 import { OTHER_PATTERN } from '../../service/metrics/names.ts';
+import { type CurvePoint, hitRatioAt, maxHitRatio, sizeForHitRatio } from './curve.ts';
 
 /** Which routes read through which key pattern: the example API's routes table, GET only. */
 export function routesByPattern(): Map<string, string[]> {
@@ -15,12 +16,14 @@ export function routesByPattern(): Map<string, string[]> {
 export interface PatternFacts {
   readonly pattern: string;
   readonly accessesPerMin: number;
-  /** Estimated hit ratio per cache size in bytes, ascending by size. */
-  readonly hitRatioByBytes: ReadonlyArray<{
-    readonly sizeBytes: number;
-    readonly hitRatio: number;
-  }>;
+  /** Hit ratio by cache size in Redis bytes over the window (`curveOf`), ascending; may be empty. */
+  readonly curve: readonly CurvePoint[];
+  /** Redis bytes of the live keys of the modelled shared cache at the window end. */
   readonly workingSetBytes: number | null;
+  /** Live keys of the modelled shared cache at the window end. */
+  readonly workingSetEntries: number | null;
+  /** Of `workingSetBytes`, the tag sets, by the tags' pattern (shared with other patterns). */
+  readonly tagSets: { readonly tagPattern: string; readonly bytes: number } | null;
   readonly samplingRate: number | null;
   readonly routes: ReadonlyArray<{
     readonly route: string;
@@ -47,10 +50,18 @@ export interface Candidate {
   readonly pattern: string;
   readonly routes: string[];
   readonly accessesPerMin: number;
+  /** The smallest size (Redis bytes) within `kneeTolerance` of the best hit ratio. */
   readonly recommendedSizeBytes: number | null;
   /** Bytes Redis needs for this pattern: the recommended size, or the working set when smaller. */
   readonly memoryBytes: number | null;
+  /** Hit ratio at `memoryBytes` (the best one when the whole working set fits). */
   readonly estimatedHitRatio: number | null;
+  /** The best hit ratio of the curve (an unbounded cache: only TTLs, writes and cold keys miss). */
+  readonly maxHitRatio: number | null;
+  readonly curve: readonly CurvePoint[];
+  readonly workingSetBytes: number | null;
+  readonly workingSetEntries: number | null;
+  readonly tagSets: PatternFacts['tagSets'];
   /** Lowest SHARDS sampling rate behind the estimate (1 = exact). */
   readonly samplingRate: number | null;
   readonly routeP95Seconds: number | null;
@@ -74,13 +85,15 @@ export function rankCandidates(facts: readonly PatternFacts[], rules: CandidateR
 }
 
 function candidateOf(f: PatternFacts, rules: CandidateRules): Candidate {
-  const knee = kneeOf(f.hitRatioByBytes, rules.kneeTolerance);
-  const memoryBytes =
-    knee === null
+  const best = f.curve.length > 1 ? maxHitRatio(f.curve) : null;
+  const kneeSize = best === null ? null : sizeForHitRatio(f.curve, best - rules.kneeTolerance);
+  const ws = f.workingSetBytes;
+  const fits = kneeSize !== null && ws !== null && ws <= kneeSize;
+  const memoryBytes = kneeSize === null ? null : fits && ws !== null ? ws : kneeSize;
+  const knee =
+    kneeSize === null || memoryBytes === null || best === null
       ? null
-      : f.workingSetBytes === null
-        ? knee.sizeBytes
-        : Math.min(knee.sizeBytes, f.workingSetBytes);
+      : { sizeBytes: kneeSize, hitRatio: fits ? best : hitRatioAt(f.curve, memoryBytes) };
   const p95s = f.routes
     .map((r) => r.p95Seconds)
     .filter((x): x is number => x !== null && Number.isFinite(x));
@@ -114,6 +127,11 @@ function candidateOf(f: PatternFacts, rules: CandidateRules): Candidate {
     recommendedSizeBytes: knee?.sizeBytes ?? null,
     memoryBytes,
     estimatedHitRatio: hr,
+    maxHitRatio: best,
+    curve: f.curve,
+    workingSetBytes: f.workingSetBytes,
+    workingSetEntries: f.workingSetEntries,
+    tagSets: f.tagSets,
     samplingRate: f.samplingRate,
     routeP95Seconds: p95s.length > 0 ? Math.max(...p95s) : null,
     routeMeanSeconds: mean,
@@ -121,13 +139,6 @@ function candidateOf(f: PatternFacts, rules: CandidateRules): Candidate {
     qualifies: reasons.length === 0,
     reasons,
   };
-}
-
-/** The smallest size whose hit ratio is within `tolerance` of the largest size's. */
-function kneeOf(points: PatternFacts['hitRatioByBytes'], tolerance: number) {
-  const last = points.at(-1);
-  if (!last) return null;
-  return points.find((p) => p.hitRatio >= last.hitRatio - tolerance) ?? last;
 }
 
 function fmt(x: number): string {

@@ -16,6 +16,10 @@ export interface Coverage {
   readonly firstSample: string | null;
   readonly lastSample: string | null;
   readonly daysCollected: number;
+  /** Seconds of the window with cache metrics (whole steps). */
+  readonly secondsCollected: number;
+  /** `secondsCollected` for people: "45 s", "12.5 min", "3.2 h", "6.9 days". */
+  readonly collected: string;
   readonly gaps: Gap[];
   readonly requiredDays: number;
   readonly maxGapHours: number;
@@ -75,11 +79,23 @@ export async function measureCoverage(
     firstSample: first === null ? null : iso(first),
     lastSample: last === null ? null : iso(last),
     daysCollected,
+    secondsCollected: Math.round(count * stepS),
+    collected: humanDuration(count * stepS),
     gaps,
     requiredDays,
     maxGapHours,
     criterionMet: daysCollected >= requiredDays && gaps.every((g) => g.hours <= maxGapHours),
   };
+}
+
+/** Seconds as the largest unit that reads well: "45 s", "12.5 min", "3.2 h", "6.9 days". */
+export function humanDuration(seconds: number): string {
+  const one = (x: number) =>
+    Number.isInteger(Math.round(x * 10) / 10) ? x.toFixed(0) : x.toFixed(1);
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  if (seconds < 2 * 3_600) return `${one(seconds / 60)} min`;
+  if (seconds < 2 * 86_400) return `${one(seconds / 3_600)} h`;
+  return `${one(seconds / 86_400)} days`;
 }
 
 function gap(from: number, to: number): Gap {

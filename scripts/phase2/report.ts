@@ -1,8 +1,10 @@
 import type { Candidate, CandidateRules, PatternFacts } from './candidates.ts';
 import { rankCandidates, routesByPattern } from './candidates.ts';
 import { type Coverage, measureCoverage } from './coverage.ts';
+import { curveOf } from './curve.ts';
 import type { PromApi, VectorSample } from './prom-api.ts';
 import { QUERIES } from './queries.ts';
+import { type RedisSizing, sizeRedis, type TagSetsFacts } from './redis-sizing.ts';
 
 /** Options of `buildReport`. */
 export interface ReportOptions extends CandidateRules {
@@ -20,6 +22,8 @@ export interface ReportOptions extends CandidateRules {
   readonly headroom: number;
   /** Extra label matchers for every selector, e.g. `namespace="staging"`. @default '' */
   readonly matchers?: string;
+  /** `used_memory` of an empty Redis with clients connected. @default REDIS_BASELINE_BYTES */
+  readonly redisBaselineBytes?: number;
 }
 
 /** One step of the Phase 3 rollout. */
@@ -45,13 +49,14 @@ export interface Phase2Report {
   readonly qualifying: number;
   /** Plain statement when fewer than `requiredCandidates` qualify; null otherwise. */
   readonly shortfall: string | null;
-  /** `maxmemory` is null when nothing qualifies (Redis reads 0 as "no limit"). */
-  readonly redis: {
-    readonly dataBytes: number;
-    readonly headroom: number;
-    readonly maxmemoryBytes: number | null;
-    readonly maxmemory: string | null;
-  };
+  /** Sizing of one Redis for every qualifying pattern; null when nothing qualifies. */
+  readonly redis: RedisSizing | null;
+  /** `CACHE_PATTERNS` for Phase 3: every qualifying pattern, best saving first. */
+  readonly cachePatterns: string;
+  /** Pods seen in the window and the replicas their estimators assumed (`ESTIMATOR_REPLICAS`). */
+  readonly replicas: { readonly pods: number; readonly assumed: number | null };
+  /** Things the reader must know before trusting the numbers (empty when none). */
+  readonly warnings: string[];
   readonly phase3: RolloutStep[];
 }
 
@@ -66,16 +71,37 @@ export async function buildReport(api: PromApi, o: ReportOptions): Promise<Phase
   const w = `${o.windowSeconds}s`;
   const m = o.matchers ?? '';
   const coverage = await measureCoverage(api, start, o.end, o.requiredDays, o.maxGapHours, m);
-  const [accesses, byBytes, ws, rate, p95, secRate, reqRate] = await Promise.all([
-    api.query(QUERIES.accessesPerMin(w, m), o.end),
-    api.query(QUERIES.hitRatioByBytes(w, m), o.end),
-    api.query(QUERIES.workingSetBytes(w, m), o.end),
-    api.query(QUERIES.samplingRate(w, m), o.end),
-    api.query(QUERIES.routeP95(w, m), o.end),
-    api.query(QUERIES.routeSecondsRate(w, m), o.end),
-    api.query(QUERIES.routeRequestRate(w, m), o.end),
+  const q = (expr: string) => api.query(expr, o.end);
+  const [
+    gets,
+    estGets,
+    estHits,
+    wsBytes,
+    wsEntries,
+    tagSets,
+    rate,
+    replicas,
+    p95,
+    secRate,
+    reqRate,
+    unionEntries,
+    unionBytes,
+  ] = await Promise.all([
+    q(QUERIES.gets(w, m)),
+    q(QUERIES.estimatedGets(w, m)),
+    q(QUERIES.estimatedHits(w, m)),
+    q(QUERIES.workingSetBytes(w, m)),
+    q(QUERIES.workingSetEntries(w, m)),
+    q(QUERIES.tagSetBytes(w, m)),
+    q(QUERIES.samplingRate(w, m)),
+    q(QUERIES.sharedReplicas(w, m)),
+    q(QUERIES.routeP95(w, m)),
+    q(QUERIES.routeSecondsRate(w, m)),
+    q(QUERIES.routeRequestRate(w, m)),
+    q(QUERIES.tagSetsUnion(w, m)),
+    q(QUERIES.tagSetsUnionBytes(w, m)),
   ]);
-  if (coverage.daysCollected === 0 && accesses.length === 0) {
+  if (coverage.secondsCollected === 0 && gets.length === 0) {
     throw new EmptyWindowError(
       `no cache metrics (cache_hits_total, cache_miss_total${m ? ` with ${m}` : ''}) between ${coverage.windowStart} and ` +
         `${coverage.windowEnd} at ${api.url}: is the service scraped, with FEATURE_CACHE=true? ` +
@@ -88,19 +114,24 @@ export async function buildReport(api: PromApi, o: ReportOptions): Promise<Phase
   const p95ByRoute = byLabel(p95, 'route');
   const secByRoute = byLabel(secRate, 'route');
   const reqByRoute = byLabel(reqRate, 'route');
-  const wsBy = byLabel(ws, 'key_pattern');
+  const wsBy = byLabel(wsBytes, 'key_pattern');
+  const wsEntriesBy = byLabel(wsEntries, 'key_pattern');
+  const estGetsBy = byLabel(estGets, 'key_pattern');
   const rateBy = byLabel(rate, 'key_pattern');
-  const facts: PatternFacts[] = accesses.map((a) => {
-    const pattern = a.metric.key_pattern ?? '';
-    const points = byBytes
-      .filter((x) => x.metric.key_pattern === pattern && Number.isFinite(x.value))
-      .map((x) => ({ sizeBytes: Number(x.metric.size_bytes), hitRatio: x.value }))
-      .sort((x, y) => x.sizeBytes - y.sizeBytes);
+  const minutes = o.windowSeconds / 60;
+  const facts: PatternFacts[] = gets.map((g) => {
+    const pattern = g.metric.key_pattern ?? '';
+    const hitsAt = estHits
+      .filter((x) => x.metric.key_pattern === pattern)
+      .map((x): [number, number] => [Number(x.metric.size_bytes), x.value]);
+    const tag = tagSets.find((x) => x.metric.key_pattern === pattern);
     return {
       pattern,
-      accessesPerMin: a.value,
-      hitRatioByBytes: points,
+      accessesPerMin: g.value / minutes,
+      curve: curveOf(hitsAt, estGetsBy.get(pattern) ?? 0, g.value),
       workingSetBytes: wsBy.get(pattern) ?? null,
+      workingSetEntries: wsEntriesBy.get(pattern) ?? null,
+      tagSets: tag ? { tagPattern: tag.metric.tag_pattern ?? '', bytes: tag.value } : null,
       samplingRate: rateBy.get(pattern) ?? null,
       routes: (routes.get(pattern) ?? []).map((route) => {
         const rps = reqByRoute.get(route) ?? 0;
@@ -114,11 +145,29 @@ export async function buildReport(api: PromApi, o: ReportOptions): Promise<Phase
       }),
     };
   });
-  const candidates = rankCandidates(facts, o);
-  const chosen = candidates.filter((c) => c.qualifies);
-  const dataBytes = chosen.reduce((s, c) => s + (c.memoryBytes ?? 0), 0);
-  const maxmemoryBytes =
-    dataBytes > 0 ? Math.ceil((dataBytes * o.headroom) / 1_048_576) * 1_048_576 : null;
+  const ranked = rankCandidates(facts, o);
+  const chosen = ranked.filter((c) => c.qualifies);
+  const union = new Map<string, TagSetsFacts>();
+  for (const u of unionEntries) {
+    const tag = u.metric.tag_pattern ?? '';
+    union.set(tag, {
+      entries: u.value,
+      bytes: unionBytes.find((b) => b.metric.tag_pattern === tag)?.value ?? 0,
+      patterns: facts.filter((f) => f.tagSets?.tagPattern === tag).map((f) => f.pattern),
+    });
+  }
+  const redis = sizeRedis(chosen, {
+    headroom: o.headroom,
+    pods: Math.max(1, replicas.length),
+    tagSets: union,
+    ...(o.redisBaselineBytes === undefined ? {} : { baselineBytes: o.redisBaselineBytes }),
+  });
+  const expected = new Map((redis?.shares ?? []).map((s) => [s.pattern, s]));
+  // Each candidate's hit ratio is what Phase 3 should measure under the recommended maxmemory.
+  const candidates = ranked.map((c) => {
+    const share = expected.get(c.pattern);
+    return share ? { ...c, estimatedHitRatio: share.expectedHitRatio } : c;
+  });
   let mem = 0;
   let saved = 0;
   const phase3 = chosen.map((c, i) => {
@@ -132,6 +181,21 @@ export async function buildReport(api: PromApi, o: ReportOptions): Promise<Phase
       cumulativeLatencySavedSecondsPerMin: saved,
     };
   });
+  const assumed = replicas.length > 0 ? Math.max(...replicas.map((r) => r.value)) : null;
+  const warnings: string[] = [];
+  if (assumed !== null && replicas.length !== assumed) {
+    warnings.push(
+      `${replicas.length} pod(s) reported estimates in the window but their estimators assumed ${assumed} replica(s) ` +
+        'sharing one Redis (ESTIMATOR_REPLICAS): the TTL part of the hit ratios models the wrong traffic share. ' +
+        'Set ESTIMATOR_REPLICAS to the replica count and collect again.',
+    );
+  }
+  if (redis?.evicting) {
+    warnings.push(
+      'The working sets do not fit under the recommended maxmemory: Redis will evict. Tag sets are keys ' +
+        'too, so an evicted tag set makes invalidation by that tag miss its members until their TTL ends.',
+    );
+  }
   return {
     generatedAt: new Date().toISOString(),
     prometheus: api.url,
@@ -147,12 +211,10 @@ export async function buildReport(api: PromApi, o: ReportOptions): Promise<Phase
     candidates,
     qualifying: chosen.length,
     shortfall: shortfallOf(candidates, chosen.length, o.requiredCandidates),
-    redis: {
-      dataBytes,
-      headroom: o.headroom,
-      maxmemoryBytes,
-      maxmemory: maxmemoryBytes === null ? null : `${maxmemoryBytes / 1_048_576}mb`,
-    },
+    redis,
+    cachePatterns: chosen.map((c) => c.pattern).join(','),
+    replicas: { pods: replicas.length, assumed },
+    warnings,
     phase3,
   };
 }

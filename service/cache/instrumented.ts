@@ -73,7 +73,7 @@ export class InstrumentedCache implements Cache {
     const { patterns, observer } = this.deps;
     const pattern = patterns.extract(key);
     // Sized lazily: the estimator serialises only the values of keys it samples.
-    observer?.onSet(pattern, key, () => jsonBytes(value), opts.ttlMs, this.now());
+    observer?.onSet(pattern, key, () => jsonBytes(value), opts.ttlMs, this.now(), opts.tags);
     const cells = this.cells(pattern);
     cells.counts.sets++;
     cells.sets.value++;
@@ -94,6 +94,7 @@ export class InstrumentedCache implements Cache {
     // Tags are user-derived too (`sheet:42`): label them by their bounded pattern.
     const tagPattern = this.deps.patterns.extract(tag);
     this.deps.metrics.cacheInvalidations.inc({ impl: this.impl, tag: tagPattern });
+    this.deps.observer?.onInvalidateTag?.(tag, this.now());
     return this.guard(() => this.inner.invalidateTag(tag), tagPattern);
   }
 
@@ -133,10 +134,11 @@ export class InstrumentedCache implements Cache {
   }
 }
 
-/** Serialised size of a value in bytes (UTF-8 estimate: string length), 0 when unserialisable. */
+/** Serialised size of a value in UTF-8 bytes (what Redis stores), 0 when unserialisable. */
 function jsonBytes(value: unknown): number {
   try {
-    return JSON.stringify(value)?.length ?? 0;
+    const json = JSON.stringify(value);
+    return json === undefined ? 0 : Buffer.byteLength(json, 'utf8');
   } catch {
     return 0;
   }

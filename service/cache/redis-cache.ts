@@ -21,6 +21,9 @@ import { exceedsBytes, jitteredTtl, parseReply, serialize } from './redis-values
 import { CacheError, fail, ok, type Result } from './result.ts';
 import { TimeoutQueue } from './with-timeout.ts';
 
+/** Default `ttlJitterRatio`: TTLs are stretched by a random 0–10 %. */
+export const REDIS_TTL_JITTER = 0.1;
+
 export interface RedisCacheOptions {
   /** e.g. `redis://127.0.0.1:6379` (validated by `service/config.ts`); ignored with `topology`. */
   readonly url?: string;
@@ -106,7 +109,7 @@ export class RedisCache implements Cache {
     const clock = opts.clock ?? systemClock;
     this.keyPrefix = opts.keyPrefix;
     this.maxValueBytes = opts.maxValueBytes ?? 512 * 1024;
-    this.#jitter = opts.ttlJitterRatio ?? 0.1;
+    this.#jitter = opts.ttlJitterRatio ?? REDIS_TTL_JITTER;
     this.#random = opts.random ?? Math.random;
     this.#maxBatch = opts.maxGetBatch ?? 512;
     this.#onNodeError = opts.onNodeError;

@@ -9,12 +9,19 @@ const OCTAVES = 48;
 /** Number of buckets of every histogram. */
 export const HISTOGRAM_BUCKETS = LINEAR + PER_OCTAVE * OCTAVES;
 
+function edgeOf(i: number): number {
+  return i <= LINEAR ? i : LINEAR * 2 ** ((i - LINEAR) / PER_OCTAVE);
+}
+
+// Bucket i spans [EDGES[i], EDGES[i + 1]); computed once, so queries do no Math.pow.
+const EDGES = Float64Array.from({ length: HISTOGRAM_BUCKETS + 1 }, (_, i) => edgeOf(i));
+
 function lowerEdge(i: number): number {
-  return i < LINEAR ? i : LINEAR * 2 ** ((i - LINEAR) / PER_OCTAVE);
+  return EDGES[i] ?? 0;
 }
 
 function upperEdge(i: number): number {
-  return i < LINEAR ? i + 1 : LINEAR * 2 ** ((i - LINEAR + 1) / PER_OCTAVE);
+  return EDGES[i + 1] ?? Number.POSITIVE_INFINITY;
 }
 
 function bucketOf(x: number): number {
@@ -65,6 +72,26 @@ export class SizeHistogram {
       s += hi <= size ? wi : (wi * (size - lo)) / (hi - lo);
     }
     return s * this.unit;
+  }
+
+  /**
+   * `atMost` at every size of `sizes` (ascending) in one pass over the buckets: what a
+   * scrape needs for a whole curve, at the cost of one `atMost`.
+   */
+  atMostMany(sizes: readonly number[]): number[] {
+    const out: number[] = [];
+    let i = 0;
+    let below = 0; // weight of buckets entirely below the current size
+    for (const size of sizes) {
+      while (i <= this.top && upperEdge(i) <= size) below += this.w[i++] ?? 0;
+      let s = below;
+      if (i <= this.top) {
+        const lo = lowerEdge(i);
+        if (lo < size) s += ((this.w[i] ?? 0) * (size - lo)) / (upperEdge(i) - lo);
+      }
+      out.push(s * this.unit);
+    }
+    return out;
   }
 
   /** The upper edge of the largest non-empty bucket (0 when empty). */

@@ -17,7 +17,10 @@ export interface AccessObserver {
     valueBytes: number | (() => number),
     ttlMs: number,
     nowMs: number,
+    tags?: readonly string[],
   ): void;
   /** A `del` of `key`: the next access to it is a cold miss. */
   onDel(pattern: string, key: string, nowMs: number): void;
+  /** An `invalidateTag(tag)`: every key set with `tag` leaves the modelled cache. */
+  onInvalidateTag?(tag: string, nowMs: number): void;
 }

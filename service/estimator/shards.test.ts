@@ -20,10 +20,10 @@ describe('ShardsMrc cache model', () => {
     m.set('b', 30, 0, 0);
     m.get('a', 999);
     expect(m.hitRatioAtEntries(10)).toBe(1);
-    expect(m.workingSet(999)).toEqual({ entries: 2, bytes: 40 });
+    expect(m.workingSet(999)).toEqual({ entries: 2, bytes: 40, sharedBytes: 0 });
     m.get('a', 1_000);
     expect(m.hitRatioAtEntries(10)).toBe(0.5);
-    expect(m.workingSet(1_000)).toEqual({ entries: 1, bytes: 30 });
+    expect(m.workingSet(1_000)).toEqual({ entries: 1, bytes: 30, sharedBytes: 0 });
   });
 
   it('treats the set after a modelled hit as the read-through fill: the TTL is not extended', () => {
@@ -48,7 +48,7 @@ describe('ShardsMrc cache model', () => {
     m.get('c', 5); // deleted: miss
     expect([1, 2, 3].map((c) => m.hitRatioAtEntries(c))).toEqual([0.25, 0.75, 0.75]);
     expect([19, 20, 39, 40].map((b) => m.hitRatioAtBytes(b))).toEqual([0, 0.25, 0.25, 0.75]);
-    expect(m.workingSet(6)).toEqual({ entries: 2, bytes: 40 });
+    expect(m.workingSet(6)).toEqual({ entries: 2, bytes: 40, sharedBytes: 0 });
   });
 
   it('equals the exact simulator at rate 1 (same model, no sampling) on a trace with TTLs and deletes', () => {
@@ -71,7 +71,7 @@ describe('ShardsMrc cache model', () => {
         0.003,
       );
     const end = trace.keys.length * trace.stepMs;
-    expect(est.workingSet(end)).toEqual(exact.workingSet(end));
+    expect(est.workingSet(end)).toEqual({ ...exact.workingSet(end), sharedBytes: 0 });
   });
 });
 

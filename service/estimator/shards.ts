@@ -7,11 +7,18 @@ import { SlotTable } from './slot-table.ts';
 const P = 2 ** 32;
 const INITIAL_SLOTS = 1024;
 /** Conservative bytes per tracked key over every array (slot arrays, 2 heaps, table, Fenwick). */
-export const BYTES_PER_SLOT = 25 + 2 * 16 + 16 + 2 * (12 + 4);
+export const BYTES_PER_SLOT = 33 + 2 * 16 + 16 + 2 * (12 + 4);
 /** Fixed bytes per estimator: two histograms plus object overhead. */
 export const FIXED_BYTES = 2 * new SizeHistogram().byteLength + 2048;
 /** Smallest usable `maxBytes` (room for 16 keys); config validation can import it. */
 export const MIN_MAX_BYTES = FIXED_BYTES + 16 * BYTES_PER_SLOT;
+
+/** A sampled entry's size: all its bytes, and the part of them that other entries may share. */
+export interface EntrySize {
+  readonly bytes: number;
+  /** Bytes of structures shared with other entries (tag sets), included in `bytes`. */
+  readonly sharedBytes: number;
+}
 
 /** Options of `ShardsMrc`. */
 export interface ShardsOptions {
@@ -43,6 +50,8 @@ export class ShardsMrc {
   private idB: Uint32Array;
   private time: Int32Array;
   private size: Float64Array;
+  private shared: Float64Array;
+  private liveShared = 0;
   private flag: Uint8Array;
   private free: Int32Array;
   private freeTop: number;
@@ -72,6 +81,7 @@ export class ShardsMrc {
     this.idB = new Uint32Array(this.cap);
     this.time = new Int32Array(this.cap);
     this.size = new Float64Array(this.cap);
+    this.shared = new Float64Array(this.cap);
     this.flag = new Uint8Array(this.cap);
     this.free = Int32Array.from({ length: this.cap }, (_, i) => this.cap - 1 - i);
     this.freeTop = this.cap;
@@ -104,7 +114,11 @@ export class ShardsMrc {
   /** Bytes held by every array of this estimator, plus a fixed overhead. */
   memoryBytes(): number {
     const slotArrays =
-      this.idA.byteLength + this.idB.byteLength + this.time.byteLength + this.size.byteLength;
+      this.idA.byteLength +
+      this.idB.byteLength +
+      this.time.byteLength +
+      this.size.byteLength +
+      this.shared.byteLength;
     return (
       slotArrays +
       this.flag.byteLength +
@@ -138,21 +152,37 @@ export class ShardsMrc {
     this.flag[slot] = 1;
   }
 
+  /** Whether `key` is in the spatial sample (its accesses are modelled). */
+  isSampled(key: string): boolean {
+    return samplingHash(key) < this.threshold;
+  }
+
   /**
-   * A cache write of `key` with a value of `valueBytes` living `ttlMs` (≤ 0 or ∞: no
-   * expiry). A function for `valueBytes` is called only when the key is sampled.
+   * A cache write of `key` with an entry of `valueBytes` bytes living `ttlMs` (≤ 0 or ∞: no
+   * expiry). A function for `valueBytes` is called only when the key is sampled; it may
+   * also say how many of those bytes are shared with other entries (tag sets).
    */
-  set(key: string, valueBytes: number | (() => number), ttlMs: number, nowMs: number): void {
+  set(
+    key: string,
+    valueBytes: number | (() => number | EntrySize),
+    ttlMs: number,
+    nowMs: number,
+  ): void {
     const a = samplingHash(key);
     if (a >= this.threshold) return;
     this.expire(nowMs);
     const b = identityHash(key);
-    const size = typeof valueBytes === 'function' ? valueBytes() : valueBytes;
+    const sized = typeof valueBytes === 'function' ? valueBytes() : valueBytes;
+    const size = typeof sized === 'number' ? sized : sized.bytes;
     const bytes = Number.isFinite(size) ? Math.max(0, Math.round(size)) : 0;
+    const sharedRaw = typeof sized === 'number' ? 0 : sized.sharedBytes;
+    const shared = Number.isFinite(sharedRaw) ? Math.min(bytes, Math.max(0, sharedRaw)) : 0;
     const expiry = ttlMs > 0 && Number.isFinite(ttlMs) ? nowMs + ttlMs : Number.POSITIVE_INFINITY;
     let slot = this.table.find(a, b);
     if (slot >= 0) {
       this.resize(slot, bytes);
+      this.liveShared += shared - (this.shared[slot] ?? 0);
+      this.shared[slot] = shared;
       if (this.flag[slot] === 1) this.flag[slot] = 0;
       else {
         this.byExpiry.set(slot, expiry);
@@ -173,6 +203,8 @@ export class ShardsMrc {
     this.idA[slot] = a;
     this.idB[slot] = b;
     this.size[slot] = bytes;
+    this.shared[slot] = shared;
+    this.liveShared += shared;
     this.flag[slot] = 0;
     this.table.insert(slot);
     this.byHash.set(slot, a);
@@ -211,10 +243,31 @@ export class ShardsMrc {
     return this.ratio(this.hitsByBytes.atMost(bytes), bytes > 0);
   }
 
-  /** Estimated live keys and their bytes (values seen at set), after expiring at `nowMs`. */
-  workingSet(nowMs: number): { entries: number; bytes: number } {
+  /**
+   * Estimated live keys, their bytes and the shared part of those bytes (sizes seen at set),
+   * after expiring at `nowMs`.
+   */
+  workingSet(nowMs: number): { entries: number; bytes: number; sharedBytes: number } {
     this.expire(nowMs);
-    return { entries: this.live / this.rate, bytes: this.fen.totalByteSum / this.rate };
+    return {
+      entries: this.live / this.rate,
+      bytes: this.fen.totalByteSum / this.rate,
+      sharedBytes: this.liveShared / this.rate,
+    };
+  }
+
+  /**
+   * Cumulative counts since start, scaled to the whole key space: gets of sampled keys
+   * (`gets`), and of those, the gets that hit in an LRU cache of each of `sizesBytes`
+   * (ascending). Both only grow (a threshold drop rescales the sample and the scale
+   * together), so they can be exported as counters and differenced over any window.
+   */
+  cumulativeByBytes(sizesBytes: readonly number[]): { gets: number; hits: number[] } {
+    const r = this.rate;
+    return {
+      gets: this.sampledGets / r,
+      hits: this.hitsByBytes.atMostMany(sizesBytes).map((h) => h / r),
+    };
   }
 
   /** Largest size (entries, bytes) at which a hit was seen: where the curves flatten. */
@@ -249,6 +302,8 @@ export class ShardsMrc {
   private removeSlot(slot: number): void {
     const t = this.time[slot] ?? 0;
     this.fen.add(t, -1, -(this.size[slot] ?? 0));
+    this.liveShared -= this.shared[slot] ?? 0;
+    this.shared[slot] = 0;
     this.timeSlot[t] = -1;
     this.table.remove(slot);
     this.byHash.remove(slot);
@@ -314,6 +369,7 @@ export class ShardsMrc {
     this.idB = widen(this.idB, (n) => new Uint32Array(n));
     this.time = widen(this.time, (n) => new Int32Array(n));
     this.size = widen(this.size, (n) => new Float64Array(n));
+    this.shared = widen(this.shared, (n) => new Float64Array(n));
     this.flag = widen(this.flag, (n) => new Uint8Array(n));
     this.free = new Int32Array(this.cap);
     this.freeTop = 0;

@@ -97,3 +97,19 @@ describe('SizeHistogram', () => {
     expect(h.byteLength).toBe(HISTOGRAM_BUCKETS * 8);
   });
 });
+
+describe('SizeHistogram.atMostMany', () => {
+  it('equals atMost at every size of an ascending list, in one pass', () => {
+    const h = new SizeHistogram();
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let i = 0; i < 5_000; i++) h.add(2 ** (rnd() * 30), 1 + rnd());
+    h.scale(0.37);
+    const sizes = [0, 0.5, 1, 63.5, 64, 65, 1_000, 12_345, 2 ** 20, 2 ** 29.5, 2 ** 31, 2 ** 40];
+    const many = h.atMostMany(sizes);
+    for (const [i, s] of sizes.entries()) expect(many[i]).toBeCloseTo(h.atMost(s), 6);
+  });
+});

@@ -77,13 +77,48 @@ export const METRICS = {
   },
   estimatedHitRatioBytes: {
     name: 'cache_estimated_hit_ratio_by_bytes',
-    help: 'Estimated LRU hit ratio per key pattern at a configured cache size in bytes.',
+    help: 'Estimated LRU hit ratio per key pattern at a configured cache size in Redis bytes, since start.',
     labels: ['key_pattern', 'size_bytes'],
   },
   estimatedWorkingSetBytes: {
     name: 'cache_estimated_working_set_bytes',
-    help: 'Estimated bytes of the distinct live keys of a pattern (values seen at set).',
+    help: 'Estimated Redis bytes of the live keys of a pattern (value keys, TTLs, tag sets).',
     labels: ['key_pattern'],
+  },
+  estimatedWorkingSetEntries: {
+    name: 'cache_estimated_working_set_entries',
+    help: 'Estimated live keys of a pattern in the modelled shared cache.',
+    labels: ['key_pattern'],
+  },
+  estimatedTagSetBytes: {
+    name: 'cache_estimated_tag_set_bytes',
+    help: 'Part of the working set that is tag sets, by the pattern of the tag (shared between patterns).',
+    labels: ['key_pattern', 'tag_pattern'],
+  },
+  estimatedTagSets: {
+    name: 'cache_estimated_tag_sets',
+    help: 'Estimated live tag sets per tag pattern in the modelled cache (all patterns together).',
+    labels: ['tag_pattern'],
+  },
+  estimatedTagSetsBytes: {
+    name: 'cache_estimated_tag_sets_bytes',
+    help: 'Estimated Redis bytes of the live tag sets themselves per tag pattern (members are in each pattern).',
+    labels: ['tag_pattern'],
+  },
+  estimatedGets: {
+    name: 'cache_estimated_gets_total',
+    help: 'Gets the hit-ratio estimator modelled (sampled, scaled to all keys); denominator of cache_estimated_hits_total.',
+    labels: ['key_pattern'],
+  },
+  estimatedHits: {
+    name: 'cache_estimated_hits_total',
+    help: 'Modelled gets that would hit in an LRU cache of size_bytes Redis bytes (the whole curve, 2 sizes per doubling).',
+    labels: ['key_pattern', 'size_bytes'],
+  },
+  estimatorSharedReplicas: {
+    name: 'cache_estimator_shared_replicas',
+    help: 'Replicas the estimator assumes share one Redis (ESTIMATOR_REPLICAS).',
+    labels: [],
   },
   estimatorSamplingRate: {
     name: 'cache_estimator_sampling_rate',

@@ -75,6 +75,7 @@ export interface PromSample {
 export async function startPrometheus(
   config: string,
   files: Readonly<Record<string, string>> = {},
+  opts: { readonly dataDir?: string; readonly retention?: string } = {},
 ): Promise<PrometheusServer> {
   const bin = requireBinary('prometheus');
   const tmp = tempDirWith({ ...files, 'prometheus.yml': config });
@@ -83,7 +84,8 @@ export async function startPrometheus(
     bin,
     [
       `--config.file=${join(tmp.dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(tmp.dir, 'data')}`,
+      `--storage.tsdb.path=${opts.dataDir ?? join(tmp.dir, 'data')}`,
+      ...(opts.retention ? [`--storage.tsdb.retention.time=${opts.retention}`] : []),
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
     ],
