@@ -264,6 +264,9 @@ export class ClusterTopology implements RedisTopology, BusRoute {
     };
   }
 
+  get closed(): boolean {
+    return this.#closed;
+  }
   async close(): Promise<void> {
     this.#closed = true;
     for (const t of this.#timers) clearInterval(t);

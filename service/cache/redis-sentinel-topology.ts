@@ -161,6 +161,9 @@ export class SentinelTopology implements RedisTopology, BusRoute {
       slots: 1,
     };
   }
+  get closed(): boolean {
+    return this.#closed;
+  }
   async close(): Promise<void> {
     this.#closed = true;
     this.#poller.close();
