@@ -31,7 +31,9 @@ export function buildRedisCache(config: Config, metrics: Metrics, logger: Logger
     ...(config.REDIS_PASSWORD === undefined ? {} : { password: config.REDIS_PASSWORD }),
     onError,
   });
-  metrics.redisTopology.view = () => topology.view();
+  // Once this cache is closed (e.g. swapped out at run time) the gauges go away, so the
+  // slots alert does not fire on a Redis nobody uses any more.
+  metrics.redisTopology.view = () => (topology.closed ? undefined : topology.view());
   logger.info('redis topology', {
     mode: target.mode,
     // Addresses only: a URL's credentials are stripped, REDIS_PASSWORD is never logged.

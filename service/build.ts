@@ -4,14 +4,17 @@ import { API_VALUE_POLICY } from './api/value-shapes.ts';
 import type { AppDeps } from './app.ts';
 import { buildRedisCache } from './build-redis.ts';
 import type { Cache } from './cache/cache.ts';
+import { FollowingInvalidationBus } from './cache/following-invalidation-bus.ts';
 import { RedisInvalidationBus } from './cache/invalidation-bus.ts';
 import { KeyPatternExtractor } from './cache/key-pattern.ts';
 import { L1CoherentCache } from './cache/l1-coherent.ts';
 import { MemoryCache } from './cache/memory-cache.ts';
 import { NullCache } from './cache/null-cache.ts';
 import { REDIS_TTL_JITTER } from './cache/redis-cache.ts';
+import { ClusterTopology } from './cache/redis-cluster-topology.ts';
 import { RedisLoadLock } from './cache/redis-lock.ts';
 import { logBreakerOutages } from './cache/redis-logging.ts';
+import { SentinelTopology } from './cache/redis-sentinel-topology.ts';
 import { CacheRegistry } from './cache/registry.ts';
 import { CacheStats } from './cache/stats.ts';
 import type { Config } from './config.ts';
@@ -43,7 +46,18 @@ export function buildCache(config: Config, metrics: Metrics, logger: Logger): Ca
       });
       logBreakerOutages(redis, logger);
       if (!config.CACHE_L1) return redis;
-      // L1 in front of Redis; replicas drop each other's writes from it via pub/sub.
+      // L1 in front of Redis; replicas drop each other's writes from it via pub/sub
+      // (following the master on Cluster and Sentinel; sharded pub/sub on a Cluster).
+      if (redis.topology instanceof ClusterTopology || redis.topology instanceof SentinelTopology) {
+        const bus = new FollowingInvalidationBus({
+          topology: redis.topology,
+          channel: `${config.REDIS_KEY_PREFIX}l1-invalidation`,
+          ...(config.REDIS_PASSWORD === undefined ? {} : { password: config.REDIS_PASSWORD }),
+          tls: (config.REDIS_CLUSTER_NODES ?? []).some((u) => u.startsWith('rediss://')),
+          timeoutMs: config.REDIS_TIMEOUT_MS,
+        });
+        return new L1CoherentCache({ remote: redis, bus });
+      }
       const bus = new RedisInvalidationBus({
         url: config.REDIS_URL,
         ...(config.REDIS_PASSWORD === undefined ? {} : { password: config.REDIS_PASSWORD }),

@@ -286,10 +286,6 @@ describe('loadConfig: Redis Cluster and Sentinel', () => {
     [{ REDIS_SENTINELS: 's1', REDIS_SENTINEL_NAME: 'm' }, /REDIS_SENTINELS must be/],
     [{ REDIS_SENTINELS: 's1:1', REDIS_SENTINEL_NAME: 'bad name' }, /REDIS_SENTINEL_NAME must be/],
     [
-      { CACHE_IMPL: 'redis', CACHE_L1: 'true', REDIS_CLUSTER_NODES: 'redis://a:1' },
-      /CACHE_L1=true is not supported with REDIS_CLUSTER_NODES/,
-    ],
-    [
       { CACHE_IMPL: 'redis', CACHE_LOCK: 'true', REDIS_SENTINELS: 's:1', REDIS_SENTINEL_NAME: 'm' },
       /CACHE_LOCK=true is not supported with REDIS_SENTINELS/,
     ],
@@ -300,6 +296,15 @@ describe('loadConfig: Redis Cluster and Sentinel', () => {
       expect(() => loadConfig(env)).toThrow(message);
     });
   }
+
+  it('CACHE_L1=true is accepted with a Cluster and with Sentinel (the bus follows the master)', () => {
+    for (const env of [
+      { REDIS_CLUSTER_NODES: 'redis://a:1' },
+      { REDIS_SENTINELS: 's:1', REDIS_SENTINEL_NAME: 'm' },
+    ]) {
+      expect(loadConfig({ CACHE_IMPL: 'redis', CACHE_L1: 'true', ...env }).CACHE_L1).toBe(true);
+    }
+  });
 
   it('never echoes a password, from REDIS_PASSWORD or inside a URL', () => {
     const secret = 's3cr3t-pw';

@@ -39,8 +39,6 @@ export const redisTopologySchema = {
 };
 
 interface TopologyInput {
-  readonly CACHE_IMPL: string;
-  readonly CACHE_L1: boolean;
   readonly CACHE_LOCK?: boolean;
   readonly REDIS_URL: string;
   readonly REDIS_CLUSTER_NODES?: string[] | undefined;
@@ -74,14 +72,6 @@ export function redisTopologyProblems(c: TopologyInput, explicitUrl: boolean): s
   }
   if (!sentinel && c.REDIS_SENTINEL_NAME !== undefined) {
     problems.push('REDIS_SENTINEL_NAME needs REDIS_SENTINELS (host:port of the sentinels)');
-  }
-  if ((cluster || sentinel) && c.CACHE_IMPL === 'redis' && c.CACHE_L1) {
-    const mode = cluster ? 'REDIS_CLUSTER_NODES' : 'REDIS_SENTINELS';
-    problems.push(
-      `CACHE_L1=true is not supported with ${mode}: the L1 invalidation bus detects lost ` +
-        'pub/sub messages on one Redis connection only, and serving stale L1 entries after a ' +
-        'failover would break its coherence promise; set CACHE_L1=false',
-    );
   }
   if ((cluster || sentinel) && c.CACHE_LOCK) {
     const mode = cluster ? 'REDIS_CLUSTER_NODES' : 'REDIS_SENTINELS';

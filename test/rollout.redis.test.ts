@@ -30,6 +30,12 @@ async function serve(o: TestAppOptions & { prefixSuffix: string }) {
   const cache =
     o.cache ??
     new RedisCache({ url: REDIS_URL, keyPrefix: `${prefix}${o.prefixSuffix}:`, timeoutMs: 200 });
+  // Connected before the first request: otherwise a loaded machine can make the first get
+  // fail fast (offline queue disabled) and fall back to the source.
+  if (cache instanceof RedisCache) {
+    const ready = await cache.ready(5_000);
+    if (!ready.ok) throw ready.error;
+  }
   const built = buildTestApp({ ...o, cache });
   const server = createServer(built.app);
   servers.push(server);

@@ -1,7 +1,9 @@
 import calculateSlot from 'cluster-key-slot';
-import { createCluster } from 'redis';
+import { createCluster, ErrorReply } from 'redis';
+import type { BusRoute } from './following-invalidation-bus.ts';
 import { reconnectBackoff } from './redis-client.ts';
 import { isRedirect } from './redis-errors.ts';
+import { GET_ON_NODE } from './redis-scripts.ts';
 import {
   type ConnectionOptions,
   getOrMGet,
@@ -29,7 +31,7 @@ export interface ClusterTopologyOptions extends ConnectionOptions {
  * any master is unreachable, which picks up the promoted replica within one interval
  * of the promotion.
  */
-export class ClusterTopology implements RedisTopology {
+export class ClusterTopology implements RedisTopology, BusRoute {
   readonly mode = 'cluster';
   readonly multiKeyAnySlot = false;
   readonly cluster: Cluster;
@@ -41,6 +43,8 @@ export class ClusterTopology implements RedisTopology {
   #rediscovering: Promise<void> | undefined;
   #shardIndex = new Map<string, number>();
   #shardIndexAt = 0;
+  /** One scripted GET per node and batch (GET_ON_NODE); off once a node refuses the script. */
+  #scriptedGets = true;
 
   constructor(seeds: readonly string[], opts: ClusterTopologyOptions = {}) {
     this.#onError = opts.onError ?? (() => {});
@@ -54,6 +58,8 @@ export class ClusterTopology implements RedisTopology {
         socket: {
           connectTimeout: opts.connectTimeoutMs ?? 1000,
           reconnectStrategy: reconnectBackoff(opts.maxReconnectDelayMs ?? 1000),
+          // Discovered nodes get these defaults, not the seed URLs: TLS must be said here.
+          ...(seeds.some((u) => u.startsWith('rediss://')) ? { tls: true as const } : {}),
         },
       },
       useReplicas: false,
@@ -66,6 +72,9 @@ export class ClusterTopology implements RedisTopology {
       this.#rediscover();
     });
     this.cluster.on('node-reconnecting', () => this.#rediscover());
+    this.onReady((send) => {
+      send(['SCRIPT', 'LOAD', GET_ON_NODE.source]).catch(() => {});
+    });
     void this.#connectLoop();
     const check = setInterval(() => {
       if (this.#connected && this.cluster.masters.some((m) => !m.client?.isReady)) {
@@ -92,6 +101,20 @@ export class ClusterTopology implements RedisTopology {
         await new Promise((r) => setTimeout(r, reconnectBackoff(1000)(attempt)).unref());
       }
     }
+  }
+
+  // The L1 bus (BusRoute): sharded pub/sub on the master of the channel's slot.
+  readonly sharded = true;
+  subscribeNode(channel: string): string {
+    return this.nodeOf(channel);
+  }
+  publish(channel: string, message: string): Promise<number> {
+    return this.cluster.sPublish(channel, message);
+  }
+
+  /** Re-reads the slot map soon (e.g. after a MOVED seen outside the router). */
+  refresh(): void {
+    this.#rediscover();
   }
 
   /** One rediscovery at a time, started from a live master (else the seeds). */
@@ -153,6 +176,24 @@ export class ClusterTopology implements RedisTopology {
   async mGetOnNode(node: string, keys: string[]): Promise<(string | null)[]> {
     const client = this.cluster.nodeByAddress.get(node)?.client;
     if (!client) return Promise.all(keys.map((k) => this.cluster.get(k)));
+    if (keys.length > 1 && this.#scriptedGets) {
+      try {
+        const reply = (await client.sendCommand(['EVALSHA', GET_ON_NODE.sha1, '0', ...keys])) as (
+          | string
+          | null
+        )[];
+        return reply;
+      } catch (err) {
+        if (err instanceof ErrorReply && err.message.startsWith('NOSCRIPT')) {
+          client.sendCommand(['SCRIPT', 'LOAD', GET_ON_NODE.source]).catch(() => {});
+        } else if (err instanceof ErrorReply && /flags|shebang|Unexpected/i.test(err.message)) {
+          this.#scriptedGets = false; // Redis < 7.0: per-slot MGETs from now on
+        } else if (!(err instanceof ErrorReply)) {
+          throw err;
+        }
+        // A key not (or no longer) on this node: the per-slot path below redirects.
+      }
+    }
     const bySlot = new Map<number, number[]>();
     for (let i = 0; i < keys.length; i++) {
       const slot = calculateSlot(keys[i] ?? '');
@@ -232,6 +273,9 @@ export class ClusterTopology implements RedisTopology {
     };
   }
 
+  get closed(): boolean {
+    return this.#closed;
+  }
   async close(): Promise<void> {
     this.#closed = true;
     for (const t of this.#timers) clearInterval(t);

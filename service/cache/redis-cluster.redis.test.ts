@@ -23,12 +23,15 @@ async function clusterCache(): Promise<RedisCache> {
   return cache;
 }
 
-/** Total calls of `cmd` (e.g. `mget`) on every live master, from INFO commandstats. */
-async function calls(cmd: string): Promise<number> {
+/**
+ * Total `calls` (or `failed_calls`) of `cmd` (e.g. `mget`) on every live master, from INFO
+ * commandstats. Commands a script runs count there too.
+ */
+async function calls(cmd: string, field: 'calls' | 'failed_calls' = 'calls'): Promise<number> {
   let n = 0;
   for (const port of Object.keys(t.clusterPids)) {
     const out = await redisCli(Number(port), ['info', 'commandstats']).catch(() => '');
-    const m = new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(out);
+    const m = new RegExp(`cmdstat_${cmd}:.*\\b${field}=(\\d+)`).exec(out);
     if (
       m &&
       !/role:slave/.test(await redisCli(Number(port), ['info', 'replication']).catch(() => ''))
@@ -65,19 +68,42 @@ describe('RedisCache on Redis Cluster', () => {
     }
   });
 
-  it('batches the gets of one turn as one MGET per slot, with every value right', async () => {
+  it('batches the gets of one turn per node: one scripted GET per master, every value right', async () => {
     const cache = await clusterCache();
-    // `{u7}` hash tags put these keys in one slot; the others spread over all slots.
-    const sameSlot = Array.from({ length: 50 }, (_, i) => `user:{u7}:${i}`);
-    const spread = Array.from({ length: 50 }, (_, i) => `user:${i}`);
-    await Promise.all([...sameSlot, ...spread].map((k) => cache.set(k, k, { ttlMs: 60_000 })));
-    const before = await calls('mget');
-    const got = await Promise.all([...sameSlot, ...spread].map((k) => cache.get(k)));
-    const mgets = (await calls('mget')) - before;
-    expect(got.map((g) => (g.ok ? g.value : g.error.type))).toEqual([...sameSlot, ...spread]);
-    // The 50 same-slot keys need one MGET; spread keys mostly sit alone in their slot (GET).
-    expect(mgets).toBeGreaterThanOrEqual(1);
-    expect(mgets).toBeLessThan(10);
+    const keys = Array.from({ length: 300 }, (_, i) => `user:${i}`);
+    await Promise.all(keys.map((k) => cache.set(k, k, { ttlMs: 60_000 })));
+    const counts = () =>
+      Promise.all([
+        calls('evalsha'),
+        calls('evalsha', 'failed_calls'),
+        calls('mget'),
+        calls('get'),
+      ]);
+    const before = await counts();
+    const got = await Promise.all(keys.map((k) => cache.get(k)));
+    const after = await counts();
+    const [evalsha = 0, failed = 0, mget = 0, get = 0] = after.map((n, i) => n - (before[i] ?? 0));
+    expect(got.map((g) => (g.ok ? g.value : g.error.type))).toEqual(keys);
+    // 300 keys over ~300 slots on 3 masters: 3 client commands, not 300 (one per node);
+    // the 300 GETs are the scripts' own (no failed script, no per-slot fallback).
+    expect({ evalsha, failed, mget, get }).toEqual({ evalsha: 3, failed: 0, mget: 0, get: 300 });
+  });
+
+  it('falls back to one MGET per slot when the script cannot serve a batch', async () => {
+    const cache = await clusterCache();
+    // Same-slot keys ({u7}) and a key another node owns are mixed by calling the topology
+    // with a wrong node: the script refuses the foreign key, the per-slot path answers.
+    const topology = cache.topology;
+    const a = `${cache.keyPrefix}v:user:{u7}:1`;
+    const b = `${cache.keyPrefix}v:user:{u7}:2`;
+    await cache.set('user:{u7}:1', 'one', { ttlMs: 60_000 });
+    await cache.set('user:{u7}:2', 'two', { ttlMs: 60_000 });
+    const home = topology.nodeOf(a);
+    const other = t.clusterSeeds
+      .map((u) => new URL(u).host)
+      .find((h) => h !== home && topology.isReady(h));
+    if (!other) throw new Error('no other master');
+    expect(await topology.mGetOnNode(other, [a, b])).toEqual(['"one"', '"two"']);
   });
 
   it('readSize sums every master: keys per pattern exact, used_memory = the sum of INFO over masters', async () => {

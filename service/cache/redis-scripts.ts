@@ -59,3 +59,20 @@ export const RELEASE_LOCK = script(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `);
+
+/**
+ * Cluster mode, Redis >= 7.0: ARGV are keys that all live on the node it runs on (any
+ * slots). GETs each one: one command per node for a batch instead of one MGET per slot.
+ * `allow-cross-slot-keys` lets a script touch keys of several slots of its own node; a key
+ * that is not on this node (moved, migrating) makes the script fail, and the caller falls
+ * back to per-slot MGETs through the router. No keys are declared, so the node runs it
+ * whatever slots they are in; `no-writes` lets it run anywhere reads are allowed.
+ */
+export const GET_ON_NODE = script(`#!lua flags=no-writes,allow-cross-slot-keys
+local out = {}
+for i = 1, #ARGV do
+  local v = redis.call('GET', ARGV[i])
+  if v then out[i] = v else out[i] = false end
+end
+return out
+`);

@@ -1,4 +1,5 @@
 import { createSentinel } from 'redis';
+import type { BusRoute } from './following-invalidation-bus.ts';
 import { createResilientClient, type RedisClient, reconnectBackoff } from './redis-client.ts';
 import {
   type ConnectionOptions,
@@ -28,7 +29,7 @@ export interface SentinelTopologyOptions extends ConnectionOptions {
  * `timeout`, and the breaker then bypasses Redis until the new master answers.
  * One node (`primary`) for the breaker and for batching: every key is on the master.
  */
-export class SentinelTopology implements RedisTopology {
+export class SentinelTopology implements RedisTopology, BusRoute {
   readonly mode = 'sentinel';
   readonly multiKeyAnySlot = true;
   readonly sentinel: Sentinel;
@@ -144,6 +145,19 @@ export class SentinelTopology implements RedisTopology {
     // Scripts are (re)loaded by the NOSCRIPT → EVAL fallback on a new master.
     void listener;
   }
+  // The L1 bus (BusRoute): classic pub/sub on the current master.
+  readonly sharded = false;
+  subscribeNode(): string {
+    const m = this.#connected ? this.sentinel.getMasterNode() : undefined;
+    return m ? `${m.host}:${m.port}` : '';
+  }
+  publish(channel: string, message: string): Promise<number> {
+    return this.sentinel.publish(channel, message);
+  }
+  refresh(): void {
+    // node-redis follows the sentinels itself (switch-master events, a 2 s scan).
+  }
+
   view(): TopologyView {
     const down = !this.isReady() || this.#masterDown || this.#polled.masterDown;
     return {
@@ -152,6 +166,9 @@ export class SentinelTopology implements RedisTopology {
       slotsWithoutMaster: down ? 1 : 0,
       slots: 1,
     };
+  }
+  get closed(): boolean {
+    return this.#closed;
   }
   async close(): Promise<void> {
     this.#closed = true;

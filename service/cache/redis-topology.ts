@@ -68,6 +68,8 @@ export interface RedisTopology {
   /** Called whenever a connection becomes ready (e.g. to load Lua scripts). */
   onReady(listener: (send: (args: string[]) => Promise<unknown>) => void): void;
   view(): TopologyView;
+  /** True once `close()` was called (its view no longer describes a Redis in use). */
+  readonly closed: boolean;
   close(): Promise<void>;
 }
 
@@ -76,6 +78,7 @@ export class StandaloneTopology implements RedisTopology {
   readonly mode = 'standalone';
   readonly multiKeyAnySlot = true;
   readonly client: RedisClient;
+  #closed = false;
 
   constructor(url: string, opts: ConnectionOptions = {}) {
     this.client = createResilientClient({ url, ...opts });
@@ -127,7 +130,11 @@ export class StandaloneTopology implements RedisTopology {
     const up = this.client.isReady ? 1 : 0;
     return { masters: 1, replicas: 0, slotsWithoutMaster: 1 - up, slots: 1 };
   }
+  get closed(): boolean {
+    return this.#closed;
+  }
   close(): Promise<void> {
+    this.#closed = true;
     return closeClient(this.client);
   }
 }

@@ -32,8 +32,11 @@ export interface Metrics {
   readonly redisNodes: Gauge<LabelsOf<'redisNodes'>>;
   readonly redisSlotsWithoutMaster: Gauge;
   readonly redisNodeErrors: CellCounter<LabelsOf<'redisNodeErrors'>>;
-  /** Read at scrape time into `redisNodes` and `redisSlotsWithoutMaster` (set by the Redis cache). */
-  readonly redisTopology: { view: (() => RedisTopologyCounts) | undefined };
+  /**
+   * Read at scrape time into `redisNodes` and `redisSlotsWithoutMaster` (set by the Redis
+   * cache); `undefined` (no Redis in use) exports no node series and 0 slots without master.
+   */
+  readonly redisTopology: { view: (() => RedisTopologyCounts | undefined) | undefined };
   readonly configReloads: Counter<LabelsOf<'configReloads'>>;
   readonly configLastReloadSuccessful: Gauge;
   readonly configLastReloadSuccessTime: Gauge;
@@ -75,7 +78,10 @@ export function createMetrics(registry: Registry, opts: CreateMetricsOptions = {
     ...reg,
     collect() {
       const v = redisTopology.view?.();
-      if (!v) return;
+      if (!v) {
+        this.reset();
+        return;
+      }
       this.set({ role: 'master' }, v.masters);
       this.set({ role: 'replica' }, v.replicas);
     },
@@ -84,8 +90,7 @@ export function createMetrics(registry: Registry, opts: CreateMetricsOptions = {
     ...spec('redisSlotsWithoutMaster'),
     ...reg,
     collect() {
-      const v = redisTopology.view?.();
-      if (v) this.set(v.slotsWithoutMaster);
+      this.set(redisTopology.view?.()?.slotsWithoutMaster ?? 0);
     },
   });
   return {

@@ -52,7 +52,12 @@ export interface ServerProcess {
   kill(): Promise<void>;
 }
 
-function startServer(port: number, dir: string, args: readonly string[]): Promise<ServerProcess> {
+/** Starts `redis-server --port port --dir dir args…` on loopback; resolves once it answers PING. */
+export function startServer(
+  port: number,
+  dir: string,
+  args: readonly string[],
+): Promise<ServerProcess> {
   mkdirSync(dir, { recursive: true });
   const child = spawn(
     'redis-server',
@@ -116,6 +121,8 @@ export async function clusterNodes(port: number): Promise<
     master: boolean;
     failed: boolean;
     slots: number;
+    /** For a replica, the id of its master. */
+    masterId: string;
   }[]
 > {
   const out = await redisCli(port, ['cluster', 'nodes'], 2000);
@@ -123,7 +130,7 @@ export async function clusterNodes(port: number): Promise<
     .trim()
     .split('\n')
     .map((line) => {
-      const [id = '', addr = '', flags = '', , , , , , ...ranges] = line.split(' ');
+      const [id = '', addr = '', flags = '', masterId = '', , , , , ...ranges] = line.split(' ');
       let slots = 0;
       for (const r of ranges) {
         if (r.startsWith('[')) continue; // migrating/importing marker
@@ -136,8 +143,23 @@ export async function clusterNodes(port: number): Promise<
         master: flags.includes('master'),
         failed: flags.includes('fail') && !flags.includes('fail?'),
         slots,
+        masterId,
       };
     });
+}
+
+/** Masters (with slots, not failed) that have a live replica: the ones a failover can promote. */
+export async function mastersWithReplica(
+  port: number,
+): Promise<{ id: string; port: number; slots: number }[]> {
+  const view = await clusterNodes(port);
+  return view.filter(
+    (m) =>
+      m.master &&
+      m.slots > 0 &&
+      !m.failed &&
+      view.some((r) => !r.master && !r.failed && r.masterId === m.id),
+  );
 }
 
 /**
@@ -230,6 +252,8 @@ export interface LocalSentinel {
   readonly sentinels: string[];
   readonly servers: ServerProcess[];
   readonly sentinelProcesses: ServerProcess[];
+  /** port → data dir of the master and the replica (to start a killed one again). */
+  readonly dataDirs: Record<number, string>;
   /** The port the sentinels report as master now. */
   masterPort(): Promise<number>;
   stop(): Promise<void>;
@@ -308,6 +332,7 @@ export async function startSentinel(
   }
   return {
     name,
+    dataDirs: Object.fromEntries(dataPorts.map((p) => [p, join(root, String(p))])),
     sentinels: sentinelPorts.map((p) => `${HOST}:${p}`),
     servers,
     sentinelProcesses,

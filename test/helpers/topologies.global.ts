@@ -2,6 +2,7 @@ import type { TestProject } from 'vitest/node';
 import {
   type LocalCluster,
   type LocalSentinel,
+  redisCli,
   startCluster,
   startSentinel,
 } from './redis-servers.ts';
@@ -32,6 +33,8 @@ export interface Topologies {
   readonly sentinelName: string;
   readonly sentinels: string[];
   readonly sentinelDataPids: Record<number, number>;
+  /** port → data dir, so a test can start a node it killed again (as a replica). */
+  readonly sentinelDataDirs: Record<number, string>;
 }
 
 declare module 'vitest' {
@@ -61,10 +64,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
     sentinelName: sentinel.name,
     sentinels: sentinel.sentinels,
     sentinelDataPids: pids(sentinel.servers),
+    sentinelDataDirs: sentinel.dataDirs,
   });
   const c = cluster;
   const s = sentinel;
   return async () => {
     await Promise.all([c.stop(), s.stop()]);
+    // A test may have started a killed node again from its own process: stop those too.
+    for (const port of [...CLUSTER_PORTS, ...SENTINEL_DATA_PORTS]) {
+      await redisCli(port, ['shutdown', 'nosave'], 2000).catch(() => {});
+    }
   };
 }
