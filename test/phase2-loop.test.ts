@@ -201,8 +201,10 @@ describe('Phase 2 → Phase 3 on real parts: the report predicts what Redis then
     await new Promise((res) => setTimeout(res, windowStart - Date.now()));
     const before = await accessCounts('redis');
     await run.done;
-    const after = await accessCounts('redis');
+    // Memory first: the scrape below makes each service read Redis' size (SCAN, MEMORY
+    // USAGE), whose replies sit in client buffers for a moment.
     const mem = await memoryInfo(redis.url);
+    const after = await accessCounts('redis');
     const used = mem.used_memory ?? Number.NaN;
     const rows: string[] = [
       '| pattern | estimated hit ratio | measured | diff |',
