@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zipfSampler } from '../../scripts/loadgen/zipf.ts';
 import { memoryInfo, type OwnRedis, startRedis } from '../../test/helpers/redis-server.ts';
 import { InstrumentedCache } from '../cache/instrumented.ts';
 import { KeyPatternExtractor } from '../cache/key-pattern.ts';
@@ -25,23 +26,6 @@ const REQUESTS = 40_000;
 /** Paced: Redis' LRU clock ticks once a second, so idle times must span many seconds. */
 const RATE = 2_000;
 let redis: OwnRedis;
-
-function zipf(n: number, alpha: number, random: () => number): () => number {
-  const cdf = new Float64Array(n);
-  let sum = 0;
-  for (let k = 1; k <= n; k++) cdf[k - 1] = sum += 1 / k ** alpha;
-  return () => {
-    const u = random() * sum;
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((cdf[mid] ?? sum) < u) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo + 1;
-  };
-}
 
 beforeAll(async () => {
   redis = await startRedis(['--maxmemory-policy', 'allkeys-lru', '--maxmemory-samples', '5']);
@@ -76,7 +60,7 @@ describe('estimated curve against Redis allkeys-lru under eviction (real redis-s
       m.connectRedis(redis.url),
     );
     await admin.configSet('maxmemory', String(maxmemory));
-    const next = zipf(KEYS, 0.9, seededRandom(9));
+    const next = zipfSampler(KEYS, 0.9, seededRandom(9));
     let hits = 0;
     const t0 = Date.now();
     for (let i = 0; i < REQUESTS; i++) {

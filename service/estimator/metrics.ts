@@ -31,9 +31,11 @@ export function registerEstimatorGauges(registry: Registry, estimator: MrcEstima
     return value;
   };
   const registers = [registry];
-  const gauge = (
+  /** A gauge refilled at each scrape from `rows()` (the pattern estimates by default). */
+  const gaugeOf = <T>(
     m: { name: string; help: string; labels: readonly string[] },
-    fill: (g: Gauge, e: PatternEstimate) => void,
+    rows: () => readonly T[],
+    fill: (g: Gauge, row: T) => void,
   ) =>
     new Gauge({
       name: m.name,
@@ -42,9 +44,13 @@ export function registerEstimatorGauges(registry: Registry, estimator: MrcEstima
       registers,
       collect() {
         this.reset();
-        for (const e of snapshot()) fill(this, e);
+        for (const row of rows()) fill(this, row);
       },
     });
+  const gauge = (
+    m: { name: string; help: string; labels: readonly string[] },
+    fill: (g: Gauge, e: PatternEstimate) => void,
+  ) => gaugeOf(m, snapshot, fill);
   gauge(METRICS.estimatedHitRatio, (g, e) => {
     for (const p of e.atSizes.entries) {
       g.set({ key_pattern: e.pattern, size_entries: String(p.size) }, p.hitRatio);
@@ -69,22 +75,13 @@ export function registerEstimatorGauges(registry: Registry, estimator: MrcEstima
       );
     }
   });
-  for (const [m, pick] of [
-    [METRICS.estimatedTagSets, (t: TagSetEstimate) => t.entries],
-    [METRICS.estimatedTagSetsBytes, (t: TagSetEstimate) => t.bytes],
-  ] as const) {
-    new Gauge({
-      name: m.name,
-      help: m.help,
-      labelNames: m.labels,
-      registers,
-      collect() {
-        this.reset();
-        for (const t of estimator.tagSetEstimates())
-          this.set({ tag_pattern: t.tagPattern }, Math.round(pick(t)));
-      },
-    });
-  }
+  const tagSets = (): TagSetEstimate[] => estimator.tagSetEstimates();
+  gaugeOf(METRICS.estimatedTagSets, tagSets, (g, t) =>
+    g.set({ tag_pattern: t.tagPattern }, Math.round(t.entries)),
+  );
+  gaugeOf(METRICS.estimatedTagSetsBytes, tagSets, (g, t) =>
+    g.set({ tag_pattern: t.tagPattern }, Math.round(t.bytes)),
+  );
   gauge(METRICS.estimatorSamplingRate, (g, e) => g.set({ key_pattern: e.pattern }, e.samplingRate));
   const sr = METRICS.estimatorSharedReplicas;
   new Gauge({ name: sr.name, help: sr.help, registers }).set(estimator.sharedReplicas);
