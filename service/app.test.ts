@@ -148,13 +148,14 @@ describe('a failing cache never fails a request', () => {
     }
     await request(app).put('/api/sheets/1').send({ title: 'x' }).expect(200);
     const r = metrics.registry;
-    // 4 gets and 4 sets threw (internal); the PUT's del (connection) and invalidation (timeout) failed.
+    // 4 gets and 4 sets threw (internal); the PUT's 4 dels (the sheet and the 3 values derived
+    // from it, by name: connection) and its tag invalidation (timeout) failed.
     expect(
       await seriesValue(r, METRICS.cacheErrors.name, { impl: 'broken', error_type: 'internal' }),
     ).toBe(8);
     expect(
       await seriesValue(r, METRICS.cacheErrors.name, { impl: 'broken', error_type: 'connection' }),
-    ).toBe(1);
+    ).toBe(4);
     expect(
       await seriesValue(r, METRICS.cacheErrors.name, { impl: 'broken', error_type: 'timeout' }),
     ).toBe(1);

@@ -198,7 +198,8 @@ export async function buildReport(api: PromApi, o: ReportOptions): Promise<Phase
   if (redis?.evicting) {
     warnings.push(
       'The working sets do not fit under the recommended maxmemory: Redis will evict. Tag sets are keys ' +
-        'too, so an evicted tag set makes invalidation by that tag miss its members until their TTL ends.',
+        'too: a writer that invalidates only by tag misses the members of an evicted tag set until their ' +
+        'TTL ends (the example API also deletes the keys it knows by name).',
     );
   }
   return {

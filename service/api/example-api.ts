@@ -67,7 +67,7 @@ async function read(d: ExampleApiDeps, r: ApiRoute, req: Request, res: Response)
   const id = parseId(req, res);
   if (id === undefined) return;
   countCandidate(d, r);
-  const owner = r.route.startsWith('/api/users') ? 'user' : 'sheet';
+  const owner = ownerOf(r);
   const variant = d.cache.isEnabled ? abVariant(stableKey(req, id), d.abControlPercent) : 'off';
   res.locals.variant = variant;
   const loader = LOADERS[r.route];
@@ -98,8 +98,25 @@ async function read(d: ExampleApiDeps, r: ApiRoute, req: Request, res: Response)
  * After a write, nothing cached about the sheet survives, stale copies in grace included,
  * and readers arriving now do not share a load that may have read it before the write.
  */
+/** Key patterns of the GET routes whose values derive from a sheet (tagged `sheet:<id>`). */
+const SHEET_PATTERNS = [
+  ...new Set(
+    API_ROUTES.filter((r) => r.method === 'GET' && ownerOf(r) === 'sheet').map((r) => r.keyPattern),
+  ),
+];
+
+/** Whose data a route reads: its tag owner (`user:<id>` or `sheet:<id>`). */
+function ownerOf(r: ApiRoute): 'user' | 'sheet' {
+  return r.route.startsWith('/api/users') ? 'user' : 'sheet';
+}
+
+/**
+ * Drops everything derived from sheet `id`: each of its keys by name, then its tag. The
+ * names matter under eviction: Redis may evict a tag set before its members
+ * (allkeys-lru), and then the tag alone would miss them.
+ */
 async function invalidateSheet(d: ExampleApiDeps, id: number): Promise<void> {
-  await d.cache.del(`sheet:${id}`);
+  await Promise.all(SHEET_PATTERNS.map((p) => d.cache.del(`${p}:${id}`)));
   await d.cache.invalidateTag(`sheet:${id}`);
   d.flights.forget(`sheet:${id}`, `sheet:${id}`);
 }
