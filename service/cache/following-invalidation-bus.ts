@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Invalidation, InvalidationBus } from './invalidation-bus.ts';
+import {
+  decodeInvalidation,
+  encodeInvalidation,
+  type Invalidation,
+  type InvalidationBus,
+} from './invalidation-bus.ts';
 import { createResilientClient, type RedisClient } from './redis-client.ts';
 import { classifyRedisError } from './redis-errors.ts';
 import { fail, ok, type Result } from './result.ts';
@@ -36,12 +41,6 @@ export interface FollowingInvalidationBusOptions {
   /** How often the channel's shard is checked for a new master. @default 250 */
   readonly checkIntervalMs?: number;
   readonly onClientError?: (err: Error) => void;
-}
-
-interface Wire {
-  readonly o: string;
-  readonly k?: readonly string[];
-  readonly t?: readonly string[];
 }
 
 /**
@@ -166,8 +165,7 @@ export class FollowingInvalidationBus implements InvalidationBus {
     if (this.#closed || !this.#topology.anyReady) {
       return Promise.resolve(fail(classifyRedisError(new Error('invalidation bus not connected'))));
     }
-    const wire: Wire = { o: this.origin, k: msg.keys, t: msg.tags };
-    const sent = this.#topology.publish(this.channel, JSON.stringify(wire));
+    const sent = this.#topology.publish(this.channel, encodeInvalidation(this.origin, msg));
     return this.#timeouts.run(sent).then(
       (n) => ok(n),
       (err: unknown) => fail(classifyRedisError(err)),
@@ -194,15 +192,8 @@ export class FollowingInvalidationBus implements InvalidationBus {
   }
 
   #deliver(raw: string): void {
-    let wire: Wire;
-    try {
-      wire = JSON.parse(raw) as Wire;
-    } catch {
-      return; // not ours; nothing to invalidate
-    }
-    if (wire.o === this.origin) return;
-    const msg: Invalidation = { keys: wire.k ?? [], tags: wire.t ?? [] };
-    for (const handler of this.#handlers) handler(msg);
+    const msg = decodeInvalidation(raw, this.origin);
+    if (msg) for (const handler of this.#handlers) handler(msg);
   }
 
   #setCoherent(coherent: boolean): void {

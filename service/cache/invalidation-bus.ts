@@ -33,10 +33,29 @@ export interface RedisInvalidationBusOptions {
   readonly onClientError?: (err: Error) => void;
 }
 
+/** The message on the channel: sender, keys, tags (one format for every bus). */
 interface Wire {
   readonly o: string;
   readonly k?: readonly string[];
   readonly t?: readonly string[];
+}
+
+/** `msg` from replica `origin` as the channel carries it. */
+export function encodeInvalidation(origin: string, msg: Invalidation): string {
+  const wire: Wire = { o: origin, k: msg.keys, t: msg.tags };
+  return JSON.stringify(wire);
+}
+
+/** The invalidation in `raw`, or undefined when it is not one or `self` sent it. */
+export function decodeInvalidation(raw: string, self: string): Invalidation | undefined {
+  let wire: Wire;
+  try {
+    wire = JSON.parse(raw) as Wire;
+  } catch {
+    return undefined; // not ours; nothing to invalidate
+  }
+  if (wire.o === self) return undefined;
+  return { keys: wire.k ?? [], tags: wire.t ?? [] };
 }
 
 /**
@@ -125,11 +144,12 @@ export class RedisInvalidationBus implements InvalidationBus {
     if (this.#closed || !this.#pub.isReady) {
       return Promise.resolve(fail(classifyRedisError(new Error('invalidation bus not connected'))));
     }
-    const wire: Wire = { o: this.origin, k: msg.keys, t: msg.tags };
-    return this.#timeouts.run(this.#pub.publish(this.channel, JSON.stringify(wire))).then(
-      (n) => ok(n),
-      (err: unknown) => fail(classifyRedisError(err)),
-    );
+    return this.#timeouts
+      .run(this.#pub.publish(this.channel, encodeInvalidation(this.origin, msg)))
+      .then(
+        (n) => ok(n),
+        (err: unknown) => fail(classifyRedisError(err)),
+      );
   }
 
   /** Resolves `true` once subscribed, `false` after `withinMs` (start-up checks, tests). */
@@ -152,15 +172,8 @@ export class RedisInvalidationBus implements InvalidationBus {
   }
 
   #deliver(raw: string): void {
-    let wire: Wire;
-    try {
-      wire = JSON.parse(raw) as Wire;
-    } catch {
-      return; // not ours; nothing to invalidate
-    }
-    if (wire.o === this.origin) return;
-    const msg: Invalidation = { keys: wire.k ?? [], tags: wire.t ?? [] };
-    for (const handler of this.#handlers) handler(msg);
+    const msg = decodeInvalidation(raw, this.origin);
+    if (msg) for (const handler of this.#handlers) handler(msg);
   }
 
   #setCoherent(coherent: boolean): void {
