@@ -3,6 +3,7 @@ import { exampleApi } from './api/example-api.ts';
 import { type GracePolicy, NO_GRACE } from './api/grace.ts';
 import { UNMATCHED_ROUTE } from './api/routes-table.ts';
 import { SingleFlight } from './api/single-flight.ts';
+import { WriteLog } from './api/write-log.ts';
 import type { LoadLock } from './cache/load-lock.ts';
 import type { CacheRegistry } from './cache/registry.ts';
 import type { Logger } from './logger.ts';
@@ -91,7 +92,7 @@ export function createApp(deps: AppDeps): Express {
       get ttlMs() {
         return live.ttlMs;
       },
-      writes: { generation: 0 },
+      writes: new WriteLog(),
       get abControlPercent() {
         return live.abControlPercent;
       },

@@ -43,7 +43,7 @@ export function exampleApi(d: ExampleApiDeps): Router {
       res.status(400).json({ error: 'body must be JSON {"title": string of 1 to 200 characters}' });
       return;
     }
-    d.writes.generation++;
+    d.writes.write([`sheet:${id}`]); // loads of this sheet running now are not stored
     const route = API_ROUTES.find((x) => x.method === 'PUT');
     let sheet: Awaited<ReturnType<MetaSheetSource['updateSheet']>>;
     try {
@@ -118,6 +118,8 @@ function ownerOf(r: ApiRoute): 'user' | 'sheet' {
 async function invalidateSheet(d: ExampleApiDeps, id: number): Promise<void> {
   await Promise.all(SHEET_PATTERNS.map((p) => d.cache.del(`${p}:${id}`)));
   await d.cache.invalidateTag(`sheet:${id}`);
+  // Loads that started during the source write may have read the old sheet: not stored.
+  d.writes.write([`sheet:${id}`]);
   d.flights.forget(`sheet:${id}`, `sheet:${id}`);
 }
 

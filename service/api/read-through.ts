@@ -6,7 +6,8 @@ import type { Variant } from '../metrics/names.ts';
 import type { Metrics } from '../metrics/registry.ts';
 import type { CacheOutcome, StaleReason } from './cache-status.ts';
 import { type GracePolicy, NO_GRACE, xfetchDue } from './grace.ts';
-import type { SingleFlight } from './single-flight.ts';
+import type { ReadTicket, SingleFlight } from './single-flight.ts';
+import type { WriteLog } from './write-log.ts';
 
 /** What `readThrough` needs. */
 export interface ReadThroughDeps {
@@ -15,8 +16,8 @@ export interface ReadThroughDeps {
   readonly flights: SingleFlight;
   /** TTL of every cached value (its fresh time). */
   readonly ttlMs: number;
-  /** Bumped by every write; a load that overlapped a write is not cached (no stale set). */
-  readonly writes: { generation: number };
+  /** Writes mark what they change; a load that overlapped a write of its key is not cached. */
+  readonly writes: WriteLog;
   /** Grace (stale-if-error), soft timeout and early refresh. @default NO_GRACE (all off) */
   readonly grace?: GracePolicy;
   /** Cross-replica load lock (CACHE_LOCK). @default none */
@@ -77,26 +78,36 @@ export async function readThrough<T>(
   }
   if (r.variant === 'control') return { value: await r.load(), outcome: BYPASS };
   const g = d.grace ?? NO_GRACE;
-  const cached = await d.cache.get<unknown>(r.key);
-  const now = clock(d);
-  const found = cached.ok ? classify<T>(cached.value, now, g.graceMs) : NONE;
+  // Taken before the get: a load of this key that settles while the get is out is shared.
+  const ticket = d.flights.begin();
   let result: ReadResult<T>;
-  if (found.state === 'fresh') {
-    if (xfetchDue(found.entry, now, g.earlyRefreshBeta, d.random ?? Math.random)) {
-      refreshEarly(d, r, found.entry);
+  try {
+    const cached = await d.cache.get<unknown>(r.key);
+    const now = clock(d);
+    const found = cached.ok ? classify<T>(cached.value, now, g.graceMs) : NONE;
+    if (found.state === 'fresh') {
+      if (xfetchDue(found.entry, now, g.earlyRefreshBeta, d.random ?? Math.random)) {
+        refreshEarly(d, r, found.entry);
+      }
+      result = { value: found.entry.v, outcome: { kind: 'hit', ttlMs: found.entry.f - now } };
+    } else if (found.state === 'stale') {
+      result = await staleRead(d, r, g, ticket);
+    } else {
+      result = await missRead(d, r, ticket);
     }
-    result = { value: found.entry.v, outcome: { kind: 'hit', ttlMs: found.entry.f - now } };
-  } else if (found.state === 'stale') {
-    result = await staleRead(d, r, g);
-  } else {
-    result = await missRead(d, r);
+  } finally {
+    d.flights.end(ticket);
   }
   return served ? result : { value: result.value, outcome: BYPASS };
 }
 
-async function missRead<T>(d: ReadThroughDeps, r: ReadRequest<T>): Promise<ReadResult<T>> {
-  const collapsed = d.flights.has(r.key);
-  const loaded = await fill(d, r);
+async function missRead<T>(
+  d: ReadThroughDeps,
+  r: ReadRequest<T>,
+  ticket: ReadTicket,
+): Promise<ReadResult<T>> {
+  const collapsed = d.flights.has(r.key, ticket);
+  const loaded = await fill(d, r, ticket);
   return {
     value: loaded.value,
     outcome: { kind: 'forward', fwd: 'uri-miss', stored: loaded.stored, collapsed },
@@ -108,9 +119,10 @@ async function staleRead<T>(
   d: ReadThroughDeps,
   r: ReadRequest<T>,
   g: GracePolicy,
+  ticket: ReadTicket,
 ): Promise<ReadResult<T>> {
-  const collapsed = d.flights.has(r.key);
-  const flight = fill(d, r);
+  const collapsed = d.flights.has(r.key, ticket);
+  const flight = fill(d, r, ticket);
   flight.catch(NOOP); // after a soft timeout nobody may await it
   const settled = await settleWithin(flight, g.softTimeoutMs);
   if (settled.kind === 'done') {
@@ -134,7 +146,7 @@ async function staleRead<T>(
     };
   }
   if (settled.kind === 'failed') throw settled.error;
-  return missRead(d, r);
+  return missRead(d, r, ticket);
 }
 
 /** XFetch said refresh: one background load (shared with readers that come meanwhile). */
@@ -143,8 +155,11 @@ function refreshEarly<T>(d: ReadThroughDeps, r: ReadRequest<T>, entry: FreshEntr
   d.flights.do(r.key, () => loadAndStore(d, r, entry), r.tags).catch(NOOP);
 }
 
-function fill<T>(d: ReadThroughDeps, r: ReadRequest<T>): Promise<Loaded<T>> {
-  return d.flights.do(r.key, () => loadAndStore(d, r, undefined), r.tags);
+/** Joins or starts the load of `r.key`; the reader's ticket closes once it has joined. */
+function fill<T>(d: ReadThroughDeps, r: ReadRequest<T>, ticket: ReadTicket): Promise<Loaded<T>> {
+  const flight = d.flights.do(r.key, () => loadAndStore(d, r, undefined), r.tags, ticket);
+  d.flights.end(ticket);
+  return flight;
 }
 
 /**
@@ -164,17 +179,20 @@ async function loadAndStore<T>(
     const peer = await waitForPeer(d, r, d.lock.waitMs);
     if (peer) return { value: peer.v, stored: false };
   }
+  const stamp = d.writes.stamp();
   try {
-    const generation = d.writes.generation;
     const t0 = performance.now(); // load time: monotonic, unlike the wall clock of fresh times
     const value = await r.load();
-    if (value === undefined || generation !== d.writes.generation) return { value, stored: false };
+    if (value === undefined || d.writes.overlapped(stamp, r.key, r.tags)) {
+      return { value, stored: false };
+    }
     const now = clock(d);
     const graceMs = d.grace?.graceMs ?? 0;
     const entry = freshEntry(value, now + d.ttlMs, performance.now() - t0);
     const set = await d.cache.set(r.key, entry, { ttlMs: d.ttlMs + graceMs, tags: r.tags });
     return { value, stored: set.ok && set.value };
   } finally {
+    d.writes.finish();
     if (lock?.state === 'acquired') void lock.release();
   }
 }
