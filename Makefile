@@ -41,8 +41,9 @@ bench: $(NODE_DEPS) ## micro-benchmarks with same-run baselines (not part of mak
 
 .PHONY: phase2-report
 
+# Unset WINDOW/OUT fall to the script's defaults (the window: monitoring/config.ts phase2Report.window).
 phase2-report: $(NODE_DEPS) ## Phase 2 candidate report (Markdown + JSON): make phase2-report PROM_URL=http://… [WINDOW=7d] [OUT=reports/phase2] [MATCHERS='namespace="staging"']
-	npx tsx scripts/phase2-report.ts --prom-url "$(PROM_URL)" --window $(or $(WINDOW),7d) --out $(or $(OUT),reports/phase2) $(if $(MATCHERS),--matchers '$(MATCHERS)')
+	npx tsx scripts/phase2-report.ts --prom-url "$(PROM_URL)" $(if $(WINDOW),--window $(WINDOW)) $(if $(OUT),--out $(OUT)) $(if $(MATCHERS),--matchers '$(MATCHERS)')
 
 .PHONY: dashboards alerts grafana-push
 

@@ -1,15 +1,8 @@
-import {
-  DEPLOYMENT,
-  maxBy,
-  NAMES,
-  PER_MINUTE,
-  RECORDED,
-  rate,
-  sel,
-  sumBy,
-} from '../dashboards/queries.ts';
+import { MONITORING_CONFIG as C, runbookUrl } from '../monitoring/config.ts';
+import { maxBy, perMinute, rate, sumBy } from '../monitoring/queries.ts';
+import { RECORDED } from '../monitoring/recording.ts';
+import { BY_PATTERN, DEPLOYMENT, NAMES, SERVICE_MATCHERS, sel } from '../monitoring/selectors.ts';
 import { OTHER_PATTERN } from '../service/metrics/names.ts';
-import { ALERT_CONFIG as C, runbookUrl } from './config.ts';
 import type { AlertingRule, RuleGroup, Severity } from './types.ts';
 
 interface AlertSpec {
@@ -38,13 +31,13 @@ function alert(name: string, spec: AlertSpec): AlertingRule {
   };
 }
 
-const s = C.selector;
+const s = SERVICE_MATCHERS;
 const pct = (ratio: number): string => `${Math.round(ratio * 1000) / 10}%`;
 /** `namespace/job`, or just `job` when the series has no namespace (a plain scrape config). */
 const dep = '{{ with $labels.namespace }}{{ . }}/{{ end }}{{ $labels.job }}';
 const perInstance = [...DEPLOYMENT, 'instance'];
-const onPattern = `on (${[...DEPLOYMENT, 'key_pattern'].join(', ')})`;
-const enabledPatterns = `${maxBy([...DEPLOYMENT, 'key_pattern'], sel(NAMES.patternEnabled, s))} == 1`;
+const onPattern = `on (${BY_PATTERN.join(', ')})`;
+const enabledPatterns = `${maxBy(BY_PATTERN, sel(NAMES.patternEnabled, s))} == 1`;
 
 /** The alerting rules, mixin style: CamelCase names with one prefix, thresholds from config. */
 export function buildAlertGroup(): RuleGroup {
@@ -80,7 +73,7 @@ export function buildAlertGroup(): RuleGroup {
         description: `Key pattern {{ $labels.key_pattern }} of ${dep} is served by the cache but hits only {{ $value | humanizePercentage }} (below ${pct(C.hitRatioLow.threshold)} for ${C.hitRatioLow.for}).`,
       }),
       alert('CandidateHot', {
-        expr: `${sel(RECORDED.gets, `key_pattern!="${OTHER_PATTERN}"`)} * ${PER_MINUTE} > ${C.candidateHot.accessesPerMinute}\nunless ${onPattern}\n${enabledPatterns}`,
+        expr: `${perMinute(sel(RECORDED.gets, `key_pattern!="${OTHER_PATTERN}"`))} > ${C.candidateHot.accessesPerMinute}\nunless ${onPattern}\n${enabledPatterns}`,
         for: C.candidateHot.for,
         severity: 'info',
         summary: 'A key pattern not yet cached is a high-value cache candidate.',
@@ -115,7 +108,7 @@ export function buildAlertGroup(): RuleGroup {
         description: `{{ $labels.instance }} of ${dep}: {{ $value }} hash slots without a reachable master for ${C.redisSlotsWithoutMaster.for}; their keys bypass the cache (failover stuck, or shard lost).`,
       }),
       alert('HitRatioBelowEstimate', {
-        expr: `${RECORDED.hitRatio}\n< on (${[...DEPLOYMENT, 'key_pattern'].join(', ')}) ${RECORDED.estimatedHitRatio} - ${C.hitRatioBelowEstimate.margin}\nand ${onPattern}\n${enabledPatterns}`,
+        expr: `${RECORDED.hitRatio}\n< on (${BY_PATTERN.join(', ')}) ${RECORDED.estimatedHitRatio} - ${C.hitRatioBelowEstimate.margin}\nand ${onPattern}\n${enabledPatterns}`,
         for: C.hitRatioBelowEstimate.for,
         severity: 'warning',
         summary: 'A rolled-out key pattern hits less than Phase 2 estimated.',
@@ -130,7 +123,7 @@ export function buildAlertGroup(): RuleGroup {
         description: `The last reload of CACHE_CONFIG_FILE on {{ $labels.instance }} of ${dep} failed, none good for ${C.configReloadFailed.for}; it runs the config applied {{ $value | humanizeDuration }} ago.`,
       }),
       alert('StaleServing', {
-        expr: `${RECORDED.staleServed} * ${PER_MINUTE} > ${C.staleServing.perMinute}`,
+        expr: `${perMinute(RECORDED.staleServed)} > ${C.staleServing.perMinute}`,
         for: C.staleServing.for,
         severity: 'warning',
         summary: 'Stale cached values are being served because the source fails.',

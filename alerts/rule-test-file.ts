@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { ALERT_CONFIG } from './config.ts';
+import { MONITORING_CONFIG } from '../monitoring/config.ts';
 import { ALERT_CASES, type AlertCase, type InputSeries, RECORDING_CASES } from './rule-tests.ts';
 import { type AlertingRule, isAlertingRule, type RuleGroup } from './types.ts';
 
@@ -14,7 +14,7 @@ export function durationMinutes(d: string): number {
 
 /** How a description names the deployment: `namespace/job`, or `job` without a namespace. */
 function deploymentOf(labels: Readonly<Record<string, string>>): string {
-  const job = labels.job ?? ALERT_CONFIG.job;
+  const job = labels.job ?? MONITORING_CONFIG.job;
   return labels.namespace ? `${labels.namespace}/${job}` : job;
 }
 
@@ -34,7 +34,7 @@ function alertTests(rule: AlertingRule, c: AlertCase) {
     exp_labels: { ...labels, severity: rule.labels.severity },
     exp_annotations: { ...rule.annotations, description: c.description(deploymentOf(labels)) },
   });
-  const withoutOptional = ALERT_CONFIG.optionalLabels.map((name) => {
+  const withoutOptional = MONITORING_CONFIG.optionalLabels.map((name) => {
     const { [name]: _dropped, ...labels } = c.labels;
     return {
       interval: '1m',
@@ -72,7 +72,7 @@ function alertTests(rule: AlertingRule, c: AlertCase) {
 export function renderRuleTestFile(groups: readonly RuleGroup[], ruleFile = 'rules.yaml'): string {
   const alerts = groups.flatMap((g) => g.rules).filter(isAlertingRule);
   const tests = alerts.flatMap((rule) => {
-    const c = ALERT_CASES.find((x) => `${ALERT_CONFIG.alertPrefix}${x.alert}` === rule.alert);
+    const c = ALERT_CASES.find((x) => `${MONITORING_CONFIG.alertPrefix}${x.alert}` === rule.alert);
     if (!c)
       throw new Error(`alert ${rule.alert} has no promtool test case in alerts/rule-tests.ts`);
     return alertTests(rule, c);

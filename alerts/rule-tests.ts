@@ -1,7 +1,8 @@
-import { NAMES, RECORDED } from '../dashboards/queries.ts';
+import { MONITORING_CONFIG as C } from '../monitoring/config.ts';
+import { RECORDED } from '../monitoring/recording.ts';
+import { NAMES } from '../monitoring/selectors.ts';
 import { CURVE_SIZES_BYTES } from '../service/estimator/estimator.ts';
 import { HTTP_BUCKETS } from '../service/metrics/names.ts';
-import { ALERT_CONFIG as C } from './config.ts';
 
 /** One input series of a promtool test (`values` in promtool's expanding notation). */
 export interface InputSeries {

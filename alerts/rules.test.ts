@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildAllDashboards } from '../dashboards/index.ts';
+import { MONITORING_CONFIG } from '../monitoring/config.ts';
 import { promtool, tempDirWith } from '../test/helpers/prometheus.ts';
-import { ALERT_CONFIG } from './config.ts';
 import { durationMinutes, renderRuleTestFile } from './rule-test-file.ts';
 import { ALERT_CASES } from './rule-tests.ts';
 import { buildRuleGroups, renderRuleFile } from './rules.ts';
@@ -55,13 +55,13 @@ describe('alert rules', () => {
       expect(
         checks.filter((c) => (c.exp_alerts ?? []).length > 0),
         a.alert,
-      ).toHaveLength(1 + ALERT_CONFIG.optionalLabels.length);
+      ).toHaveLength(1 + MONITORING_CONFIG.optionalLabels.length);
       expect(
         checks.filter((c) => (c.exp_alerts ?? []).length === 0),
         a.alert,
       ).toHaveLength(2);
     }
-    expect(ALERT_CASES.map((c) => `${ALERT_CONFIG.alertPrefix}${c.alert}`).sort()).toEqual(
+    expect(ALERT_CASES.map((c) => `${MONITORING_CONFIG.alertPrefix}${c.alert}`).sort()).toEqual(
       alerts.map((a) => a.alert).sort(),
     );
   });
@@ -98,7 +98,7 @@ describe('alert rules', () => {
         .flatMap((t) => t.alert_rule_test ?? [])
         .filter((c) => c.alertname === a.alert)
         .flatMap((c) => c.exp_alerts ?? []);
-      for (const label of ALERT_CONFIG.optionalLabels) {
+      for (const label of MONITORING_CONFIG.optionalLabels) {
         const without = fired.filter((e) => !(label in e.exp_labels));
         expect(without.length, `${a.alert} without ${label}`).toBeGreaterThanOrEqual(1);
         expect(tests.tests.map((t) => t.name)).toContain(
@@ -140,7 +140,7 @@ describe('alert rules', () => {
 
   it('follow the mixin conventions: prefix, severity, static summary, `for` quoted in the description', () => {
     for (const a of alerts) {
-      expect(a.alert).toMatch(new RegExp(`^${ALERT_CONFIG.alertPrefix}[A-Z][A-Za-z]+$`));
+      expect(a.alert).toMatch(new RegExp(`^${MONITORING_CONFIG.alertPrefix}[A-Z][A-Za-z]+$`));
       expect(['critical', 'warning', 'info']).toContain(a.labels.severity);
       expect(a.annotations.summary).not.toContain('{{');
       expect(a.annotations.description).toContain(`for ${a.for}`);
@@ -163,7 +163,7 @@ describe('runbook', () => {
   it('has a heading for every runbook_url of every alert', () => {
     for (const a of alerts) {
       const [base, anchor] = a.annotations.runbook_url.split('#');
-      expect(base).toBe(ALERT_CONFIG.runbookUrlBase);
+      expect(base).toBe(MONITORING_CONFIG.runbookUrlBase);
       expect(base?.endsWith('/alerts/runbook.md')).toBe(true);
       expect(anchors, a.alert).toContain(anchor);
     }

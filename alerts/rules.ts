@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
+import { buildRecordingRules } from '../monitoring/recording.ts';
 import { buildAlertGroup } from './alert-rules.ts';
-import { buildRecordingGroup } from './recording-rules.ts';
 import type { RuleGroup } from './types.ts';
 
 /** The rule types, for consumers of `buildRuleGroups` (e.g. the k8s PrometheusRule). */
@@ -12,7 +12,7 @@ export type { AlertingRule, RecordingRule, Rule, RuleGroup } from './types.ts';
  * the server's `evaluation_interval`.
  */
 export function buildRuleGroups(): RuleGroup[] {
-  return [buildRecordingGroup(), buildAlertGroup()];
+  return [{ name: 'metasheet-cache.rules', rules: buildRecordingRules() }, buildAlertGroup()];
 }
 
 /** The rule file text (`groups: [...]`), as committed in `alerts/generated/rules.yaml`. */

@@ -1,9 +1,7 @@
-/** A Prometheus recording rule, as written in a rule file. */
-export interface RecordingRule {
-  readonly record: string;
-  readonly expr: string;
-  readonly labels?: Readonly<Record<string, string>>;
-}
+import type { RecordingRule } from '../monitoring/recording.ts';
+
+/** A Prometheus recording rule (defined with the recording rules in `monitoring/`). */
+export type { RecordingRule };
 
 /** A Prometheus alerting rule, as written in a rule file. */
 export interface AlertingRule {

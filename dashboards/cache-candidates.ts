@@ -4,7 +4,10 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type * as stat from '@grafana/grafana-foundation-sdk/stat';
 import type * as table from '@grafana/grafana-foundation-sdk/table';
 import type * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import { ALERT_CONFIG } from '../alerts/config.ts';
+import { MONITORING_CONFIG } from '../monitoring/config.ts';
+import { maxBy, rate, sumBy } from '../monitoring/queries.ts';
+import { RECORDED } from '../monitoring/recording.ts';
+import { DASHBOARD_MATCHERS, INSTANCE_MATCHERS, NAMES, sel } from '../monitoring/selectors.ts';
 import { baseDashboard } from './base.ts';
 import {
   accessesPerMinute,
@@ -25,21 +28,11 @@ import {
   thresholdAt,
   thresholdTimeseries,
 } from './panels.ts';
-import {
-  DASHBOARD_MATCHERS,
-  INSTANCE_MATCHERS,
-  maxBy,
-  NAMES,
-  RECORDED,
-  rate,
-  sel,
-  sumBy,
-} from './queries.ts';
 import { cacheEnabledStat } from './state-panels.ts';
 import { estimateSizeVariable } from './variables.ts';
 
-const HOT = ALERT_CONFIG.candidateHot.accessesPerMinute;
-const SLOW = ALERT_CONFIG.candidateRouteSlow.p95Seconds;
+const HOT = MONITORING_CONFIG.candidateHot.accessesPerMinute;
+const SLOW = MONITORING_CONFIG.candidateRouteSlow.p95Seconds;
 const PATTERN_INSTANCE = `${INSTANCE_MATCHERS}, key_pattern=~"$key_pattern"`;
 
 /** p95 latency of routes by route and method. */
@@ -186,7 +179,7 @@ function workingSetTimeseries(): timeseries.PanelBuilder {
 function patternCardinalityStat(): stat.PanelBuilder {
   return defaultStat(
     'Key patterns tracked / limit',
-    `Distinct key_pattern values per instance against the limit; MetasheetCacheKeyPatternCardinalityHigh fires above ${ALERT_CONFIG.patternCardinality.ratio * 100}%.`,
+    `Distinct key_pattern values per instance against the limit; MetasheetCacheKeyPatternCardinalityHigh fires above ${MONITORING_CONFIG.patternCardinality.ratio * 100}%.`,
   )
     .withTarget(
       promQuery(

@@ -2,20 +2,18 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type * as stat from '@grafana/grafana-foundation-sdk/stat';
 import type * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import { ALERT_CONFIG } from '../alerts/config.ts';
-import { baseDashboard } from './base.ts';
-import { defaultStat, defaultTimeseries, promQuery, thresholdTimeseries } from './panels.ts';
+import { MONITORING_CONFIG } from '../monitoring/config.ts';
+import { maxBy, rate, sumBy } from '../monitoring/queries.ts';
+import { RECORDED } from '../monitoring/recording.ts';
 import {
   DASHBOARD_MATCHERS,
   INSTANCE_MATCHERS,
-  maxBy,
   NAMES,
   PATTERN_MATCHERS,
-  RECORDED,
-  rate,
   sel,
-  sumBy,
-} from './queries.ts';
+} from '../monitoring/selectors.ts';
+import { baseDashboard } from './base.ts';
+import { defaultStat, defaultTimeseries, promQuery, thresholdTimeseries } from './panels.ts';
 import { cacheEnabledStat } from './state-panels.ts';
 
 const RI = '$__rate_interval';
@@ -60,7 +58,7 @@ function implementationStat(): stat.PanelBuilder {
 function operationsStat(): stat.PanelBuilder {
   return defaultStat(
     'Cache operations/s',
-    `Gets, sets, deletes and failures over ${ALERT_CONFIG.rateWindow}.`,
+    `Gets, sets, deletes and failures over ${MONITORING_CONFIG.rateWindow}.`,
   )
     .withTarget(promQuery(`sum(${sel(RECORDED.operations, DASHBOARD_MATCHERS)})`, 'operations/s'))
     .unit('ops')
@@ -103,7 +101,7 @@ function operationsTimeseries(): timeseries.PanelBuilder {
 function hitRatioTimeseries(): timeseries.PanelBuilder {
   return defaultTimeseries(
     'Hit ratio by key pattern',
-    `Hits / gets over ${ALERT_CONFIG.rateWindow} (0 for NullCache, which never stores).`,
+    `Hits / gets over ${MONITORING_CONFIG.rateWindow} (0 for NullCache, which never stores).`,
   )
     .withTarget(promQuery(sel(RECORDED.hitRatio, PATTERN_MATCHERS), '{{key_pattern}}'))
     .unit('percentunit')
@@ -131,7 +129,7 @@ function errorRatioTimeseries(): timeseries.PanelBuilder {
   return thresholdTimeseries(
     'Error ratio',
     'Share of cache operations that failed; the dashed line is the MetasheetCacheErrorsHigh threshold.',
-    ALERT_CONFIG.errorRatio.threshold,
+    MONITORING_CONFIG.errorRatio.threshold,
   )
     .withTarget(promQuery(sel(RECORDED.errorRatio, DASHBOARD_MATCHERS), '{{namespace}}/{{job}}'))
     .unit('percentunit')

@@ -2,7 +2,17 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type * as stat from '@grafana/grafana-foundation-sdk/stat';
 import type * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import { ALERT_CONFIG } from '../alerts/config.ts';
+import { MONITORING_CONFIG, PER_MINUTE } from '../monitoring/config.ts';
+import { maxBy, rate, sumBy } from '../monitoring/queries.ts';
+import { RECORDED } from '../monitoring/recording.ts';
+import {
+  DASHBOARD_MATCHERS,
+  DEPLOYMENT,
+  INSTANCE_MATCHERS,
+  NAMES,
+  PATTERN_MATCHERS,
+  sel,
+} from '../monitoring/selectors.ts';
 import { baseDashboard } from './base.ts';
 import {
   defaultStat,
@@ -11,19 +21,6 @@ import {
   promQuery,
   thresholdTimeseries,
 } from './panels.ts';
-import {
-  DASHBOARD_MATCHERS,
-  DEPLOYMENT,
-  INSTANCE_MATCHERS,
-  maxBy,
-  NAMES,
-  PATTERN_MATCHERS,
-  PER_MINUTE,
-  RECORDED,
-  rate,
-  sel,
-  sumBy,
-} from './queries.ts';
 import { cacheEnabledStat } from './state-panels.ts';
 
 const enabledPatterns = (): string =>
@@ -89,7 +86,7 @@ function enabledHitRatioTimeseries(): timeseries.PanelBuilder {
   return thresholdTimeseries(
     'Hit ratio of whitelisted patterns',
     'Real hit ratio of the patterns served by the cache; the dashed line is the MetasheetCacheHitRatioLow threshold.',
-    ALERT_CONFIG.hitRatioLow.threshold,
+    MONITORING_CONFIG.hitRatioLow.threshold,
   )
     .withTarget(
       promQuery(
@@ -108,7 +105,7 @@ function errorRatioTimeseries(): timeseries.PanelBuilder {
   return thresholdTimeseries(
     'Cache error ratio and errors by type',
     'Errors carry no key pattern: this is the error ratio of the implementation serving the whitelist.',
-    ALERT_CONFIG.errorRatio.threshold,
+    MONITORING_CONFIG.errorRatio.threshold,
   )
     .withTarget(promQuery(sel(RECORDED.errorRatio, DASHBOARD_MATCHERS), 'error ratio'))
     .withTarget(
@@ -163,7 +160,7 @@ function staleServedTimeseries(): timeseries.PanelBuilder {
   return thresholdTimeseries(
     'Stale responses/s by key pattern',
     'Reads answered from a stale copy in grace because the refresh failed or missed the soft timeout; the dashed line is the MetasheetCacheStaleServing threshold.',
-    ALERT_CONFIG.staleServing.perMinute / PER_MINUTE,
+    MONITORING_CONFIG.staleServing.perMinute / PER_MINUTE,
   )
     .withTarget(
       promQuery(
@@ -276,7 +273,7 @@ function redisPatternKeysTimeseries(): timeseries.PanelBuilder {
 function hitRatioVsEstimateTimeseries(): timeseries.PanelBuilder {
   return defaultTimeseries(
     'Hit ratio: measured vs Phase 2 estimate',
-    `Whitelisted patterns: what Redis hits, and what the estimator says a cache holding their whole working set would hit for the same traffic. MetasheetCacheHitRatioBelowEstimate fires ${ALERT_CONFIG.hitRatioBelowEstimate.margin} below the estimate for ${ALERT_CONFIG.hitRatioBelowEstimate.for}.`,
+    `Whitelisted patterns: what Redis hits, and what the estimator says a cache holding their whole working set would hit for the same traffic. MetasheetCacheHitRatioBelowEstimate fires ${MONITORING_CONFIG.hitRatioBelowEstimate.margin} below the estimate for ${MONITORING_CONFIG.hitRatioBelowEstimate.for}.`,
   )
     .withTarget(
       promQuery(

@@ -2,29 +2,26 @@
  * Phase 2 PromQL by key pattern: accesses, estimates, the latency of the routes that read
  * a pattern (joined through the service's route table), and the time caching would save.
  */
-import { API_ROUTES } from '../service/api/routes-table.ts';
+
+import { maxBy, perMinute, sumBy } from '../monitoring/queries.ts';
+import { RECORDED } from '../monitoring/recording.ts';
 import {
   DASHBOARD_MATCHERS,
-  INSTANCE_MATCHERS,
-  maxBy,
   NAMES,
+  PATTERN_INSTANCE_MATCHERS,
   PATTERN_MATCHERS,
-  PER_MINUTE,
-  RECORDED,
   sel,
-  sumBy,
-} from './queries.ts';
-
-const PATTERN_INSTANCE = `${INSTANCE_MATCHERS}, key_pattern=~"$key_pattern"`;
+} from '../monitoring/selectors.ts';
+import { API_ROUTES } from '../service/api/routes-table.ts';
 
 /** Accesses (gets) per minute by key pattern, from the shared recording rule. */
 export function accessesPerMinute(): string {
-  return `${sumBy(['key_pattern'], sel(RECORDED.gets, PATTERN_MATCHERS))} * ${PER_MINUTE}`;
+  return perMinute(sumBy(['key_pattern'], sel(RECORDED.gets, PATTERN_MATCHERS)));
 }
 
 /** An estimator gauge by key pattern (worst instance). */
 export function estimateByPattern(metric: string, ...matchers: string[]): string {
-  return maxBy(['key_pattern'], sel(metric, PATTERN_INSTANCE, ...matchers));
+  return maxBy(['key_pattern'], sel(metric, PATTERN_INSTANCE_MATCHERS, ...matchers));
 }
 
 /** Estimated hit ratio by key pattern at the `$estimate_size` cache size. */

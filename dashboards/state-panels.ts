@@ -4,8 +4,9 @@
  */
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import type * as stat from '@grafana/grafana-foundation-sdk/stat';
+import { maxBy } from '../monitoring/queries.ts';
+import { INSTANCE_MATCHERS, NAMES, sel } from '../monitoring/selectors.ts';
 import { CACHE_STATE_TITLE, defaultStat, onOffMapping, promQuery } from './panels.ts';
-import { INSTANCE_MATCHERS, maxBy, NAMES, sel } from './queries.ts';
 
 /** Per instance: On when FEATURE_CACHE is on and an implementation is active, else Off. */
 export function cacheEnabledStat(): stat.PanelBuilder {

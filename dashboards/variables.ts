@@ -4,9 +4,9 @@
  */
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { DASHBOARD_MATCHERS, NAMES, sel } from '../monitoring/selectors.ts';
 import { DEFAULT_ESTIMATE_SIZES_ENTRIES } from '../service/metrics/names.ts';
 import { DATASOURCE } from './panels.ts';
-import { DASHBOARD_MATCHERS, NAMES, sel } from './queries.ts';
 
 const all = { selected: true, text: 'All', value: '$__all' };
 

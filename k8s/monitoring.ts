@@ -4,11 +4,12 @@ import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/mon
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
+import { MONITORING_CONFIG } from '../monitoring/config.ts';
 import type { StagingConfig } from './config.ts';
 import { SERVICE_PORT_NAME } from './service-env.ts';
 
-/** Path the service serves Prometheus metrics on. */
-export const METRICS_PATH = '/metrics/prom';
+/** Path the service serves Prometheus metrics on (the one monitoring config's scrape path). */
+export const METRICS_PATH = MONITORING_CONFIG.scrape.path;
 /** Label the Grafana dashboard sidecar watches for. */
 export const GRAFANA_DASHBOARD_LABEL = 'grafana_dashboard';
 /** Annotation naming the committed file a dashboard ConfigMap's data is (`dashboards/generated/…`). */
@@ -71,7 +72,12 @@ export function addMonitoring(
       selector: { matchLabels: { ...selectorLabels } },
       namespaceSelector: { matchNames: [config.namespace] },
       endpoints: [
-        { port: SERVICE_PORT_NAME, path: METRICS_PATH, interval: '30s', scrapeTimeout: '10s' },
+        {
+          port: SERVICE_PORT_NAME,
+          path: METRICS_PATH,
+          interval: MONITORING_CONFIG.scrape.interval,
+          scrapeTimeout: MONITORING_CONFIG.scrape.timeout,
+        },
       ],
     },
   };

@@ -2,17 +2,31 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ALERT_CONFIG } from '../alerts/config.ts';
+import { MONITORING_CONFIG } from '../monitoring/config.ts';
 import { renderMarkdown } from './phase2/markdown.ts';
 import { httpPromApi, PromApiError, parseDuration } from './phase2/prom-api.ts';
 import { buildReport, EmptyWindowError, type ReportOptions } from './phase2/report.ts';
 import { curveFileName, curveSvg } from './phase2/svg.ts';
 
-const USAGE = `usage: make phase2-report PROM_URL=http://prometheus:9090 [WINDOW=7d] [OUT=reports/phase2]
-   or: tsx scripts/phase2-report.ts --prom-url URL [--window 7d] [--end ISO|unix] [--out DIR]
-        [--min-rate 100] [--min-hit-ratio 0.2] [--hit-latency-ms 2] [--headroom 1.5]
-        [--required-days 7] [--max-gap-hours 1] [--required-candidates 5]
-        [--matchers 'namespace="staging",job="metasheet-cache"']`;
+/** The defaults, from the one monitoring config; the hot-pattern rate is the CandidateHot alert's. */
+const P = MONITORING_CONFIG.phase2Report;
+const DEFAULTS = {
+  window: P.window,
+  out: 'reports/phase2',
+  'min-rate': String(MONITORING_CONFIG.candidateHot.accessesPerMinute),
+  'min-hit-ratio': String(P.minHitRatio),
+  'hit-latency-ms': String(P.hitLatencySeconds * 1000),
+  headroom: String(P.headroom),
+  'required-days': String(P.requiredDays),
+  'max-gap-hours': String(P.maxGapHours),
+  'required-candidates': String(P.requiredCandidates),
+} as const;
+
+const USAGE = `usage: make phase2-report PROM_URL=http://prometheus:9090 [WINDOW=${DEFAULTS.window}] [OUT=${DEFAULTS.out}]
+   or: tsx scripts/phase2-report.ts --prom-url URL [--window ${DEFAULTS.window}] [--end ISO|unix] [--out DIR]
+        [--min-rate ${DEFAULTS['min-rate']}] [--min-hit-ratio ${DEFAULTS['min-hit-ratio']}] [--hit-latency-ms ${DEFAULTS['hit-latency-ms']}] [--headroom ${DEFAULTS.headroom}]
+        [--required-days ${DEFAULTS['required-days']}] [--max-gap-hours ${DEFAULTS['max-gap-hours']}] [--required-candidates ${DEFAULTS['required-candidates']}]
+        [--matchers 'namespace="staging",job="${MONITORING_CONFIG.job}"']`;
 
 /** Exit codes: 0 written, 1 bad arguments, 2 Prometheus unreachable or failing, 3 empty window. */
 export async function main(
@@ -27,19 +41,16 @@ export async function main(
       args: [...argv],
       options: {
         'prom-url': { type: 'string' },
-        window: { type: 'string', default: '7d' },
+        window: { type: 'string', default: DEFAULTS.window },
         end: { type: 'string' },
-        out: { type: 'string', default: 'reports/phase2' },
-        'min-rate': {
-          type: 'string',
-          default: String(ALERT_CONFIG.candidateHot.accessesPerMinute),
-        },
-        'min-hit-ratio': { type: 'string', default: '0.2' },
-        'hit-latency-ms': { type: 'string', default: '2' },
-        headroom: { type: 'string', default: '1.5' },
-        'required-days': { type: 'string', default: '7' },
-        'max-gap-hours': { type: 'string', default: '1' },
-        'required-candidates': { type: 'string', default: '5' },
+        out: { type: 'string', default: DEFAULTS.out },
+        'min-rate': { type: 'string', default: DEFAULTS['min-rate'] },
+        'min-hit-ratio': { type: 'string', default: DEFAULTS['min-hit-ratio'] },
+        'hit-latency-ms': { type: 'string', default: DEFAULTS['hit-latency-ms'] },
+        headroom: { type: 'string', default: DEFAULTS.headroom },
+        'required-days': { type: 'string', default: DEFAULTS['required-days'] },
+        'max-gap-hours': { type: 'string', default: DEFAULTS['max-gap-hours'] },
+        'required-candidates': { type: 'string', default: DEFAULTS['required-candidates'] },
         matchers: { type: 'string', default: '' },
       },
     });
@@ -52,7 +63,7 @@ export async function main(
       windowSeconds: parseDuration(v.window),
       minAccessesPerMin: positive('--min-rate', v['min-rate']),
       minHitRatio: positive('--min-hit-ratio', v['min-hit-ratio']),
-      kneeTolerance: 0.02,
+      kneeTolerance: P.kneeTolerance,
       hitLatencySeconds: positive('--hit-latency-ms', v['hit-latency-ms']) / 1000,
       headroom: positive('--headroom', v.headroom),
       requiredDays: positive('--required-days', v['required-days']),

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ALERT_CONFIG } from '../alerts/config.ts';
+import { MONITORING_CONFIG } from '../monitoring/config.ts';
 import { DEFAULT_MIX, type LoadTarget, runLoad } from '../scripts/loadgen/run-load.ts';
 import { httpPromApi } from '../scripts/phase2/prom-api.ts';
 import { buildReport, type Phase2Report, type ReportOptions } from '../scripts/phase2/report.ts';
@@ -119,7 +119,7 @@ describe('Phase 2 → Phase 3 on real parts: the report predicts what Redis then
     const rules = readFileSync(new URL('../alerts/generated/rules.yaml', import.meta.url), 'utf8');
     prom = await startPrometheus(
       `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: [rules.yaml]\n` +
-        `scrape_configs:\n  - job_name: ${ALERT_CONFIG.job}\n    metrics_path: /metrics/prom\n` +
+        `scrape_configs:\n  - job_name: ${MONITORING_CONFIG.job}\n    metrics_path: ${MONITORING_CONFIG.scrape.path}\n` +
         `    static_configs:\n      - targets: [${ports.map((p) => `'127.0.0.1:${p}'`).join(', ')}]\n` +
         '        labels: { namespace: staging }\n',
       { 'rules.yaml': rules },
@@ -156,7 +156,7 @@ describe('Phase 2 → Phase 3 on real parts: the report predicts what Redis then
       scrapes.push({
         text,
         uptimeSeconds: Date.now() / 1000 - started,
-        target: `job="${ALERT_CONFIG.job}",namespace="staging",instance="10.0.0.${i + 1}:8900"`,
+        target: `job="${MONITORING_CONFIG.job}",namespace="staging",instance="10.0.0.${i + 1}:8900"`,
       });
     }
     const md = readFileSync(join(out, 'phase2-report.md'), 'utf8');
@@ -307,14 +307,15 @@ describe('phase2-report over 9 days of history derived from the real scrapes', (
   const GAP_TO = GAP_FROM + 3 * 3_600;
   const RULES: Omit<ReportOptions, 'end'> = {
     windowSeconds: 7 * DAY,
-    minAccessesPerMin: 100,
-    minHitRatio: 0.2,
-    kneeTolerance: 0.02,
-    hitLatencySeconds: 0.002,
-    requiredDays: 7,
-    maxGapHours: 1,
-    requiredCandidates: 5,
-    headroom: 1.5,
+    // The CLI's defaults, from the one monitoring config.
+    minAccessesPerMin: MONITORING_CONFIG.candidateHot.accessesPerMinute,
+    minHitRatio: MONITORING_CONFIG.phase2Report.minHitRatio,
+    kneeTolerance: MONITORING_CONFIG.phase2Report.kneeTolerance,
+    hitLatencySeconds: MONITORING_CONFIG.phase2Report.hitLatencySeconds,
+    requiredDays: MONITORING_CONFIG.phase2Report.requiredDays,
+    maxGapHours: MONITORING_CONFIG.phase2Report.maxGapHours,
+    requiredCandidates: MONITORING_CONFIG.phase2Report.requiredCandidates,
+    headroom: MONITORING_CONFIG.phase2Report.headroom,
   };
   let history: PrometheusServer | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'phase2-history-'));

@@ -17,13 +17,13 @@
  * active and the guard alerts are not.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALERT_CONFIG } from '../alerts/config.ts';
 import { buildRuleGroups, renderRuleFile } from '../alerts/rules.ts';
 import { isAlertingRule } from '../alerts/types.ts';
 import { panelQueries, substitute, variableQueries } from '../dashboards/expressions.ts';
 import { CACHE_STATE_TITLE } from '../dashboards/panels.ts';
 import { PHASES, type Phase, phasesOf } from '../dashboards/phases.ts';
-import { RECORDED } from '../dashboards/queries.ts';
+import { MONITORING_CONFIG } from '../monitoring/config.ts';
+import { RECORDED } from '../monitoring/recording.ts';
 import { runLoad } from '../scripts/loadgen/run-load.ts';
 import { type PrometheusServer, startPrometheus } from './helpers/prometheus.ts';
 import { type OwnRedis, startRedis } from './helpers/redis-server.ts';
@@ -71,7 +71,7 @@ const valuesOf = (phase: Phase) => ({
   __rate_interval: '10s',
   __range: '30s',
   namespace: namespaceOf(phase),
-  job: ALERT_CONFIG.job,
+  job: MONITORING_CONFIG.job,
   instance: '.+',
   key_pattern: '.+',
   estimate_size: '10000',
@@ -137,7 +137,7 @@ function buildChecks(): Check[] {
       });
     }
     for (const a of EXPECT_ACTIVE[phase]) {
-      const promql = `ALERTS{alertname="${ALERT_CONFIG.alertPrefix}${a}", namespace="${namespaceOf(phase)}"}`;
+      const promql = `ALERTS{alertname="${MONITORING_CONFIG.alertPrefix}${a}", namespace="${namespaceOf(phase)}"}`;
       checks.push({
         phase,
         what: `alert active: ${promql}`,
@@ -195,7 +195,7 @@ beforeAll(async () => {
 global: { scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }
 rule_files: [rules.yaml]
 scrape_configs:
-  - job_name: ${ALERT_CONFIG.job}
+  - job_name: ${MONITORING_CONFIG.job}
     metrics_path: /metrics/prom
     static_configs:${targets}
 `;
@@ -316,7 +316,7 @@ describe('end-to-end per rollout phase: real service + load + real prometheus (1
         (s) => s.metric.alertname ?? '',
       );
       for (const a of EXPECT_INACTIVE)
-        expect(active, a).not.toContain(ALERT_CONFIG.alertPrefix + a);
+        expect(active, a).not.toContain(MONITORING_CONFIG.alertPrefix + a);
     },
   );
 });

@@ -1,3 +1,4 @@
+import { MONITORING_CONFIG } from '../../monitoring/config.ts';
 import type { LintRule } from './lint-pod.ts';
 import { at, type Manifest, ofKind, podTemplates, selects, stringMap } from './manifest-view.ts';
 import { objectRef, type Problem } from './problem.ts';
@@ -133,6 +134,37 @@ export const WIRING_RULES: readonly LintRule[] = [
               ),
             );
         });
+      }
+      return problems;
+    },
+  },
+  {
+    id: 'monitor-job-matches-rules',
+    description:
+      'the ServiceMonitor gives its targets the job the rules and dashboards select (monitoring/config.ts)',
+    check: (objects) => {
+      const problems: Problem[] = [];
+      for (const monitor of ofKind(objects, 'ServiceMonitor')) {
+        const selector = stringMap(at(monitor, 'spec', 'selector', 'matchLabels'));
+        const jobLabel = at(monitor, 'spec', 'jobLabel');
+        for (const service of ofKind(objects, 'Service')) {
+          const labels = stringMap(at(service, 'metadata', 'labels'));
+          if (!selects(selector, labels)) continue;
+          // The prometheus-operator's job: the Service's `jobLabel` label when it has one,
+          // else the Service's name.
+          const name = String(at(service, 'metadata', 'name'));
+          const fromLabel = typeof jobLabel === 'string' ? labels[jobLabel] : undefined;
+          const job = fromLabel || name;
+          if (job !== MONITORING_CONFIG.job)
+            problems.push(
+              problem(
+                'monitor-job-matches-rules',
+                monitor,
+                `targets of Service ${name} get job="${job}" (${fromLabel ? `its label ${String(jobLabel)}` : 'its name'}), but the rules and dashboards select job="${MONITORING_CONFIG.job}"`,
+                fromLabel ? '/spec/jobLabel' : '/spec/selector',
+              ),
+            );
+        }
       }
       return problems;
     },

@@ -161,6 +161,18 @@ const BREAKS: Record<string, ReadonlyArray<[string, Manifest[], string]>> = {
       'endpoint port "web" is no Service port name',
     ],
   ],
+  'monitor-job-matches-rules': [
+    [
+      'Service renamed',
+      mutate(objects, 'Service', '/metadata/name', 'metasheet'),
+      'targets of Service metasheet get job="metasheet" (its name), but the rules and dashboards select job="metasheet-cache"',
+    ],
+    [
+      'job from another label',
+      mutate(objects, 'ServiceMonitor', '/spec/jobLabel', 'app.kubernetes.io/part-of'),
+      'get job="metasheet" (its label app.kubernetes.io/part-of)',
+    ],
+  ],
   'no-secrets-in-configmaps': [
     [
       'secret key',

@@ -35,13 +35,13 @@ export interface PatternFacts {
 
 /** Thresholds of the candidate decision. */
 export interface CandidateRules {
-  /** Accesses per minute a hot pattern needs (the spec's "hot": > 100/min). @default 100 */
+  /** Accesses per minute a hot pattern needs (the spec's "hot"). @default MONITORING_CONFIG.candidateHot.accessesPerMinute */
   readonly minAccessesPerMin: number;
-  /** Estimated hit ratio at the recommended size. @default 0.2 */
+  /** Estimated hit ratio at the recommended size. @default MONITORING_CONFIG.phase2Report.minHitRatio */
   readonly minHitRatio: number;
-  /** A size is "enough" when its hit ratio is within this of the largest size's. @default 0.02 */
+  /** A size is "enough" when its hit ratio is within this of the largest size's. @default MONITORING_CONFIG.phase2Report.kneeTolerance */
   readonly kneeTolerance: number;
-  /** Latency of a cache hit (Redis round trip + decode), subtracted from the route mean. @default 0.002 */
+  /** Latency of a cache hit (Redis round trip + decode), subtracted from the route mean. @default MONITORING_CONFIG.phase2Report.hitLatencySeconds */
   readonly hitLatencySeconds: number;
 }
 

@@ -1,3 +1,5 @@
+import { PER_MINUTE } from '../../monitoring/config.ts';
+import { GETS } from '../../monitoring/selectors.ts';
 import type { Candidate, CandidateRules, PatternFacts } from './candidates.ts';
 import { rankCandidates, routesByPattern } from './candidates.ts';
 import { type Coverage, measureCoverage } from './coverage.ts';
@@ -10,15 +12,15 @@ import { type RedisSizing, sizeRedis, type TagSetsFacts } from './redis-sizing.t
 export interface ReportOptions extends CandidateRules {
   /** Window end, unix seconds. */
   readonly end: number;
-  /** Window length in seconds. @default 7 days */
+  /** Window length in seconds. @default MONITORING_CONFIG.phase2Report.window */
   readonly windowSeconds: number;
-  /** Days of continuous data the criterion asks for. @default 7 */
+  /** Days of continuous data the criterion asks for. @default MONITORING_CONFIG.phase2Report.requiredDays */
   readonly requiredDays: number;
-  /** Longest gap still "continuous", in hours. @default 1 */
+  /** Longest gap still "continuous", in hours. @default MONITORING_CONFIG.phase2Report.maxGapHours */
   readonly maxGapHours: number;
-  /** Candidates the criterion asks for. @default 5 */
+  /** Candidates the criterion asks for. @default MONITORING_CONFIG.phase2Report.requiredCandidates */
   readonly requiredCandidates: number;
-  /** maxmemory = Σ memory of the whitelisted patterns × headroom. @default 1.5 */
+  /** maxmemory = Σ memory of the whitelisted patterns × headroom. @default MONITORING_CONFIG.phase2Report.headroom */
   readonly headroom: number;
   /** Extra label matchers for every selector, e.g. `namespace="staging"`. @default '' */
   readonly matchers?: string;
@@ -103,7 +105,7 @@ export async function buildReport(api: PromApi, o: ReportOptions): Promise<Phase
   ]);
   if (coverage.secondsCollected === 0 && gets.length === 0) {
     throw new EmptyWindowError(
-      `no cache metrics (cache_hits_total, cache_miss_total${m ? ` with ${m}` : ''}) between ${coverage.windowStart} and ` +
+      `no cache metrics (${GETS.join(', ')}${m ? ` with ${m}` : ''}) between ${coverage.windowStart} and ` +
         `${coverage.windowEnd} at ${api.url}: is the service scraped, with FEATURE_CACHE=true? ` +
         'Try a later --end or a longer --window.',
     );
@@ -118,7 +120,7 @@ export async function buildReport(api: PromApi, o: ReportOptions): Promise<Phase
   const wsEntriesBy = byLabel(wsEntries, 'key_pattern');
   const estGetsBy = byLabel(estGets, 'key_pattern');
   const rateBy = byLabel(rate, 'key_pattern');
-  const minutes = o.windowSeconds / 60;
+  const minutes = o.windowSeconds / PER_MINUTE;
   const facts: PatternFacts[] = gets.map((g) => {
     const pattern = g.metric.key_pattern ?? '';
     const hitsAt = estHits
@@ -140,7 +142,7 @@ export async function buildReport(api: PromApi, o: ReportOptions): Promise<Phase
           route,
           p95Seconds: p !== undefined && Number.isFinite(p) ? p : null,
           meanSeconds: rps > 0 ? (secByRoute.get(route) ?? 0) / rps : null,
-          requestsPerMin: rps * 60,
+          requestsPerMin: rps * PER_MINUTE,
         };
       }),
     };
