@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCache } from '../service/cache/redis-cache.ts';
-import { buildTestApp } from '../service/testing/build-test-app.ts';
+import { buildTestApp } from './helpers/build-test-app.ts';
 import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from './helpers/redis.ts';
 
 /**

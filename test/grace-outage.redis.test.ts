@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY_PATTERNS } from '../service/api/routes-table.ts';
 import { METRICS } from '../service/metrics/names.ts';
-import { seriesValue } from '../service/testing/metrics-reader.ts';
 import { type InProcessService, startInProcess } from './helpers/in-process-service.ts';
+import { seriesValue } from './helpers/metrics-reader.ts';
 import { connectRedis, deletePrefix, uniquePrefix } from './helpers/redis.ts';
 
 /**

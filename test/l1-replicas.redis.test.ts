@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisInvalidationBus } from '../service/cache/invalidation-bus.ts';
 import { L1CoherentCache } from '../service/cache/l1-coherent.ts';
 import { RedisCache } from '../service/cache/redis-cache.ts';
-import { buildTestApp } from '../service/testing/build-test-app.ts';
+import { buildTestApp } from './helpers/build-test-app.ts';
 import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from './helpers/redis.ts';
 
 const prefix = uniquePrefix('l1-replicas');

@@ -6,8 +6,8 @@ import { RedisInvalidationBus } from '../service/cache/invalidation-bus.ts';
 import { L1CoherentCache } from '../service/cache/l1-coherent.ts';
 import { RedisCache } from '../service/cache/redis-cache.ts';
 import { METRICS } from '../service/metrics/names.ts';
-import { buildTestApp } from '../service/testing/build-test-app.ts';
-import { seriesValue } from '../service/testing/metrics-reader.ts';
+import { buildTestApp } from './helpers/build-test-app.ts';
+import { seriesValue } from './helpers/metrics-reader.ts';
 import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from './helpers/redis.ts';
 
 type Client = Awaited<ReturnType<typeof connectRedis>>;

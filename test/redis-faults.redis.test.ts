@@ -8,7 +8,7 @@ import { buildDeps } from '../service/build.ts';
 import { loadConfig } from '../service/config.ts';
 import { silentLogger } from '../service/logger.ts';
 import { METRICS } from '../service/metrics/names.ts';
-import { seriesValue } from '../service/testing/metrics-reader.ts';
+import { seriesValue } from './helpers/metrics-reader.ts';
 import {
   connectRedis,
   deletePrefix,

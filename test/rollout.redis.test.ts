@@ -5,8 +5,8 @@ import { runLoad } from '../scripts/loadgen/run-load.ts';
 import { MemoryCache } from '../service/cache/memory-cache.ts';
 import { RedisCache } from '../service/cache/redis-cache.ts';
 import { METRICS } from '../service/metrics/names.ts';
-import { buildTestApp, type TestAppOptions } from '../service/testing/build-test-app.ts';
-import { seriesValue } from '../service/testing/metrics-reader.ts';
+import { buildTestApp, type TestAppOptions } from './helpers/build-test-app.ts';
+import { seriesValue } from './helpers/metrics-reader.ts';
 import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from './helpers/redis.ts';
 
 type Client = Awaited<ReturnType<typeof connectRedis>>;

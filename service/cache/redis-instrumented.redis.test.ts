@@ -1,8 +1,8 @@
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { counters, knownSequence, storingExpectation } from '../../test/helpers/known-sequence.ts';
 import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from '../../test/helpers/redis.ts';
 import { createMetrics } from '../metrics/registry.ts';
-import { counters, knownSequence, storingExpectation } from '../testing/known-sequence.ts';
 import { InstrumentedCache } from './instrumented.ts';
 import { KeyPatternExtractor } from './key-pattern.ts';
 import { RedisCache } from './redis-cache.ts';

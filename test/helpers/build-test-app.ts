@@ -1,16 +1,16 @@
 import { Registry } from 'prom-client';
-import type { GracePolicy } from '../api/grace.ts';
-import { API_KEY_PATTERNS } from '../api/routes-table.ts';
-import { API_VALUE_POLICY } from '../api/value-shapes.ts';
-import { type AppDeps, createApp } from '../app.ts';
-import type { Cache } from '../cache/cache.ts';
-import { KeyPatternExtractor } from '../cache/key-pattern.ts';
-import type { LoadLock } from '../cache/load-lock.ts';
-import { CacheRegistry } from '../cache/registry.ts';
-import { CacheStats } from '../cache/stats.ts';
-import { silentLogger } from '../logger.ts';
-import { createMetrics } from '../metrics/registry.ts';
-import { MetaSheetSource, type SourceOptions } from '../source/metasheet-source.ts';
+import type { GracePolicy } from '../../service/api/grace.ts';
+import { API_KEY_PATTERNS } from '../../service/api/routes-table.ts';
+import { API_VALUE_POLICY } from '../../service/api/value-shapes.ts';
+import { type AppDeps, createApp } from '../../service/app.ts';
+import type { Cache } from '../../service/cache/cache.ts';
+import { KeyPatternExtractor } from '../../service/cache/key-pattern.ts';
+import type { LoadLock } from '../../service/cache/load-lock.ts';
+import { CacheRegistry } from '../../service/cache/registry.ts';
+import { CacheStats } from '../../service/cache/stats.ts';
+import { silentLogger } from '../../service/logger.ts';
+import { createMetrics } from '../../service/metrics/registry.ts';
+import { MetaSheetSource, type SourceOptions } from '../../service/source/metasheet-source.ts';
 
 /** Options of `buildTestApp`. */
 export interface TestAppOptions {
