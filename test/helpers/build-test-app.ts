@@ -1,13 +1,9 @@
 import { Registry } from 'prom-client';
 import type { GracePolicy } from '../../service/api/grace.ts';
-import { API_KEY_PATTERNS } from '../../service/api/routes-table.ts';
-import { API_VALUE_POLICY } from '../../service/api/value-shapes.ts';
 import { type AppDeps, createApp } from '../../service/app.ts';
+import { assembleDeps } from '../../service/build.ts';
 import type { Cache } from '../../service/cache/cache.ts';
-import { KeyPatternExtractor } from '../../service/cache/key-pattern.ts';
 import type { LoadLock } from '../../service/cache/load-lock.ts';
-import { CacheRegistry } from '../../service/cache/registry.ts';
-import { CacheStats } from '../../service/cache/stats.ts';
 import { silentLogger } from '../../service/logger.ts';
 import { createMetrics } from '../../service/metrics/registry.ts';
 import { MetaSheetSource, type SourceOptions } from '../../service/source/metasheet-source.ts';
@@ -31,35 +27,28 @@ export interface TestAppOptions {
   readonly now?: () => number;
 }
 
-/** The app with fresh, injected dependencies (own registry, no port), for supertest. */
+/**
+ * The app with fresh, injected dependencies (own registry, no port), for supertest: the
+ * service's own wiring (`assembleDeps`, as `buildDeps` uses it), given test overrides.
+ */
 export function buildTestApp(o: TestAppOptions = {}) {
-  const metrics = createMetrics(new Registry());
-  const cache = new CacheRegistry({
-    metrics,
-    patterns: new KeyPatternExtractor({ known: API_KEY_PATTERNS }),
-    stats: new CacheStats(),
+  const deps = assembleDeps({
+    metrics: createMetrics(new Registry()),
+    logger: silentLogger,
+    source: new MetaSheetSource({
+      ...(o.now ? { now: o.now } : {}),
+      ...o.source,
+      latencyScale: o.latencyScale ?? 0,
+    }),
     enabled: o.enabled ?? true,
     whitelist: o.whitelist ?? null,
-    values: API_VALUE_POLICY,
     ...(o.cache ? { initial: o.cache } : {}),
-    ...(o.now ? { wallNow: o.now } : {}),
-  });
-  const source = new MetaSheetSource({
-    ...(o.now ? { now: o.now } : {}),
-    ...o.source,
-    latencyScale: o.latencyScale ?? 0,
-  });
-  const deps: AppDeps = {
-    cache,
-    metrics,
-    source,
-    logger: silentLogger,
     nodeEnv: o.nodeEnv ?? 'test',
     abControlPercent: o.abControlPercent ?? 0,
     ...(o.ttlMs !== undefined ? { ttlMs: o.ttlMs } : {}),
     ...(o.grace ? { grace: o.grace } : {}),
     ...(o.loadLock ? { loadLock: o.loadLock } : {}),
-    ...(o.now ? { now: o.now } : {}),
-  };
+    ...(o.now ? { now: o.now, wallNow: o.now } : {}),
+  });
   return { app: createApp(deps), ...deps };
 }
