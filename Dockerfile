@@ -18,6 +18,8 @@ RUN groupadd --system --gid 10001 metasheet \
 # Owned by root and read-only to the service user: the pod also mounts the root FS read-only.
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
+# Only what runs: .dockerignore leaves out tests; test support lives in test/, outside the
+# context (checked statically by k8s/image.test.ts).
 COPY service ./service
 USER 10001:10001
 EXPOSE 8900

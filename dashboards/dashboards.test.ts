@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { panelQueries, variableQueries } from './expressions.ts';
+import { panelQueries, variableQueries } from '../test/helpers/dashboards/expressions.ts';
 import { buildAllDashboards } from './index.ts';
 
 interface Panel {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { checkDashboardModels } from '../test/helpers/dashboards/model-check.ts';
 import { buildAllDashboards } from './index.ts';
-import { checkDashboardModels } from './model-check.ts';
 
 describe('dashboard JSON against the SDK model types (offline Grafana schema check)', () => {
   it('fits the Dashboard model: no wrong type, missing field or misspelt field', () => {

@@ -6,9 +6,13 @@ import { buildDeps } from '../service/build.ts';
 import { loadConfig } from '../service/config.ts';
 import { createLogger } from '../service/logger.ts';
 import { METRIC_NAMES, METRICS } from '../service/metrics/names.ts';
+import {
+  panelQueries,
+  substitute,
+  variableQueries,
+} from '../test/helpers/dashboards/expressions.ts';
+import { parsePromQL } from '../test/helpers/dashboards/promql-parse.ts';
 import { promtool, tempDirWith } from '../test/helpers/prometheus.ts';
-import { panelQueries, substitute, variableQueries } from './expressions.ts';
-import { parsePromQL } from './promql-parse.ts';
 
 const groups = buildRuleGroups();
 const rules = groups.flatMap((g) => g.rules);

@@ -55,6 +55,56 @@ function imageFiles(): string[] {
   });
 }
 
+/** The files the Dockerfile's COPY instructions take from the build context. */
+function copiedFiles(): string[] {
+  const sources = instructions
+    .filter((l) => l.startsWith('COPY ') && !l.includes('--from='))
+    .flatMap((l) => l.split(/\s+/).slice(1, -1))
+    .map((s) => s.replace(/\/$/, ''));
+  return imageFiles().filter((f) => sources.some((s) => f === s || f.startsWith(`${s}/`)));
+}
+
+/** Every module specifier of a TypeScript file: imports (type-only too), re-exports, import(). */
+function specifiers(text: string): string[] {
+  return [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)'([^']+)'/g)].map((m) => m[1] ?? '');
+}
+
+/**
+ * What must not be in the image, among `files` (repo paths; `texts` overrides contents):
+ * imports of vitest, supertest or anything under test/ (or outside the copied files), and
+ * TypeScript files that service/main.ts does not reach through imports (type-only imports
+ * count: what a shipped file names ships with it).
+ */
+function imageProblems(
+  files: readonly string[],
+  texts: Readonly<Record<string, string>> = {},
+): { testImports: string[]; unreached: string[] } {
+  const shipped = new Set(files);
+  const ts = files.filter((f) => f.endsWith('.ts'));
+  const testImports: string[] = [];
+  const edges = new Map<string, string[]>();
+  for (const file of ts) {
+    const targets: string[] = [];
+    for (const spec of specifiers(texts[file] ?? readFileSync(join(ROOT, file), 'utf8'))) {
+      if (/^(vitest|supertest)($|\/)|^@vitest\//.test(spec))
+        testImports.push(`${file} imports ${spec}`);
+      if (!spec.startsWith('.')) continue;
+      const target = relative(ROOT, resolve(ROOT, dirname(file), spec));
+      if (!shipped.has(target)) testImports.push(`${file} imports ${target}`);
+      targets.push(target);
+    }
+    edges.set(file, targets);
+  }
+  const reached = new Set<string>();
+  const visit = (file: string) => {
+    if (reached.has(file)) return;
+    reached.add(file);
+    for (const t of edges.get(file) ?? []) visit(t);
+  };
+  visit('service/main.ts');
+  return { testImports, unreached: ts.filter((f) => !reached.has(f)) };
+}
+
 describe('Dockerfile', () => {
   it('is multi-stage on node:20-slim with production dependencies only', () => {
     const froms = instructions.filter((l) => l.startsWith('FROM '));
@@ -126,6 +176,38 @@ describe('Dockerfile', () => {
     visit('service/main.ts');
     expect([...seen].filter((f) => !shipped.has(f))).toEqual([]);
     expect([...packages].filter((p) => !(p in pkg.dependencies))).toEqual([]);
+  });
+
+  it('holds only what runs: no copied file imports vitest or test/, each is reached from service/main.ts (static check of the files, no Docker engine here)', () => {
+    const copied = copiedFiles();
+    expect(copied).toContain('service/main.ts');
+    expect(copied.filter((f) => f.endsWith('.test.ts'))).toEqual([]);
+    expect(imageProblems(copied)).toEqual({ testImports: [], unreached: [] });
+  });
+
+  it('the static check fails on test code or unused files in the image (it can fail)', () => {
+    const copied = copiedFiles();
+    const withHelper = [...copied, 'service/cache/contract.ts'];
+    const problems = imageProblems(withHelper, {
+      'service/cache/contract.ts': readFileSync(
+        join(ROOT, 'test/helpers/cache-contract.ts'),
+        'utf8',
+      ),
+      'service/main.ts': `${readFileSync(join(ROOT, 'service/main.ts'), 'utf8')}\nimport '../test/helpers/redis.ts';\n`,
+    });
+    expect(problems.testImports.sort()).toEqual([
+      'service/cache/contract.ts imports vitest',
+      'service/main.ts imports test/helpers/redis.ts',
+    ]);
+    expect(problems.unreached).toEqual(['service/cache/contract.ts']);
+    expect(imageProblems([...copied, 'service/estimator/synthetic-traces.ts']).unreached).toEqual([
+      'service/estimator/synthetic-traces.ts',
+    ]);
+    expect(
+      specifiers(
+        "import type { A } from './a.ts';\nexport { b } from '../b.ts';\nawait import('c');",
+      ),
+    ).toEqual(['./a.ts', '../b.ts', 'c']);
   });
 });
 

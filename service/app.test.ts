@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { buildTestApp } from '../test/helpers/build-test-app.ts';
+import { samples, seriesValue } from '../test/helpers/metrics-reader.ts';
 import type { Cache } from './cache/cache.ts';
 import { MemoryCache } from './cache/memory-cache.ts';
 import { CacheError, fail } from './cache/result.ts';
 import { METRICS } from './metrics/names.ts';
-import { buildTestApp } from './testing/build-test-app.ts';
-import { samples, seriesValue } from './testing/metrics-reader.ts';
 
 describe('GET /health', () => {
   it('answers 200 with the cache state', async () => {

@@ -1,11 +1,11 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { samples } from '../test/helpers/metrics-reader.ts';
 import { buildRedisCache } from './build-redis.ts';
 import { loadConfig } from './config.ts';
 import { silentLogger } from './logger.ts';
 import { METRICS } from './metrics/names.ts';
 import { createMetrics } from './metrics/registry.ts';
-import { samples } from './testing/metrics-reader.ts';
 
 describe('buildRedisCache: topology gauges (no Redis needed: a closed port)', () => {
   it('export the topology while the cache is in use, and nothing once it is closed', async () => {

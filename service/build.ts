@@ -69,6 +69,50 @@ export function buildCache(config: Config, metrics: Metrics, logger: Logger): Ca
   }
 }
 
+/**
+ * What differs between the service process (`buildDeps`, from the configuration) and a test
+ * app (`test/helpers/build-test-app.ts`, from overrides); `assembleDeps` wires the rest.
+ * Everything of `AppDeps` but the registry passes through unchanged.
+ */
+export interface DepsParts extends Omit<AppDeps, 'cache' | 'estimator'> {
+  /** FEATURE_CACHE. */
+  readonly enabled: boolean;
+  /** The implementation the registry starts with. @default NullCache */
+  readonly initial?: Cache;
+  /** CACHE_PATTERNS; `null`: every pattern. */
+  readonly whitelist: readonly string[] | null;
+  /** CACHE_KEY_PATTERN_LIMIT. @default KeyPatternExtractor's (50) */
+  readonly patternLimit?: number;
+  /** The sizing estimator: observes the registry's operations, gauges at scrape time. */
+  readonly estimator?: MrcEstimator;
+  /** Wall clock of the registry (fresh times, the health window). @default Date.now */
+  readonly wallNow?: () => number;
+}
+
+/**
+ * The one wiring of the app's dependencies: the estimator's gauges on the metrics registry,
+ * the key patterns of the example API, and the `CacheRegistry` with the API's value policy.
+ */
+export function assembleDeps(parts: DepsParts): AppDeps {
+  const { enabled, initial, whitelist, patternLimit, estimator, wallNow, ...rest } = parts;
+  if (estimator) registerEstimatorGauges(rest.metrics.registry, estimator);
+  const cache = new CacheRegistry({
+    metrics: rest.metrics,
+    patterns: new KeyPatternExtractor({
+      ...(patternLimit === undefined ? {} : { limit: patternLimit }),
+      known: API_KEY_PATTERNS,
+    }),
+    stats: new CacheStats(),
+    ...(estimator ? { observer: estimator } : {}),
+    enabled,
+    ...(initial ? { initial } : {}),
+    whitelist,
+    values: API_VALUE_POLICY,
+    ...(wallNow ? { wallNow } : {}),
+  });
+  return { ...rest, cache, ...(estimator ? { estimator } : {}) };
+}
+
 /** The dependencies of `createApp` for a configuration, with a fresh metrics registry. */
 export function buildDeps(
   config: Config,
@@ -94,21 +138,7 @@ export function buildDeps(
         ...(config.ESTIMATOR_SIZES_BYTES ? { sizesBytes: config.ESTIMATOR_SIZES_BYTES } : {}),
       })
     : undefined;
-  if (estimator) registerEstimatorGauges(metrics.registry, estimator);
-  const patterns = new KeyPatternExtractor({
-    limit: config.CACHE_KEY_PATTERN_LIMIT,
-    known: API_KEY_PATTERNS,
-  });
-  const cache = new CacheRegistry({
-    metrics,
-    patterns,
-    stats: new CacheStats(),
-    ...(estimator ? { observer: estimator } : {}),
-    enabled: config.FEATURE_CACHE,
-    initial: config.FEATURE_CACHE ? buildCache(config, metrics, logger) : new NullCache(),
-    whitelist: config.CACHE_PATTERNS ?? null,
-    values: API_VALUE_POLICY,
-  });
+  const initial = config.FEATURE_CACHE ? buildCache(config, metrics, logger) : new NullCache();
   const loadLock =
     config.FEATURE_CACHE && config.CACHE_LOCK
       ? new RedisLoadLock({
@@ -120,11 +150,16 @@ export function buildDeps(
           timeoutMs: config.REDIS_TIMEOUT_MS,
         })
       : undefined;
-  return {
-    cache,
+  const settings = runtimeSettings(config);
+  const deps = assembleDeps({
     metrics,
     logger,
     source: buildSource(config),
+    enabled: config.FEATURE_CACHE,
+    initial,
+    whitelist: config.CACHE_PATTERNS ?? null,
+    patternLimit: config.CACHE_KEY_PATTERN_LIMIT,
+    ...(estimator ? { estimator } : {}),
     grace: {
       graceMs: config.CACHE_GRACE_SECONDS * 1000,
       softTimeoutMs: config.CACHE_SOFT_TIMEOUT_MS,
@@ -132,10 +167,10 @@ export function buildDeps(
     },
     ...(loadLock ? { loadLock } : {}),
     nodeEnv: config.NODE_ENV,
-    settings: runtimeSettings(config),
-    ...(estimator ? { estimator } : {}),
+    settings,
     ...(isDraining ? { isDraining } : {}),
-  };
+  });
+  return { ...deps, settings };
 }
 
 /** The embedded source with the configured timeout and faults (the outage window counts from now). */

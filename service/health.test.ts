@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildTestApp } from '../test/helpers/build-test-app.ts';
 import { MemoryCache } from './cache/memory-cache.ts';
 import { RedisCache } from './cache/redis-cache.ts';
-import { buildTestApp } from './testing/build-test-app.ts';
 
 /** A port of this worktree's range (7100-7199) where nothing listens: a Redis that is down. */
 const DEAD_REDIS = 'redis://127.0.0.1:7197';

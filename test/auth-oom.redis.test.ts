@@ -6,7 +6,7 @@ import { RedisCache } from '../service/cache/redis-cache.ts';
 import { loadConfig } from '../service/config.ts';
 import type { Logger } from '../service/logger.ts';
 import { METRICS } from '../service/metrics/names.ts';
-import { seriesValue } from '../service/testing/metrics-reader.ts';
+import { seriesValue } from './helpers/metrics-reader.ts';
 import { connectRedis, uniquePrefix } from './helpers/redis.ts';
 import { type OwnRedis, startRedis } from './helpers/redis-server.ts';
 

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { type LoadStats, runLoad } from '../scripts/loadgen/run-load.ts';
 import { type ConfigFile, sample, tempConfigFile, waitUntil } from './helpers/config-file.ts';
-import { connectRedis, deletePrefix, keysUnder, REDIS_URL, uniquePrefix } from './helpers/redis.ts';
+import { keysUnder, REDIS_URL } from './helpers/redis.ts';
+import { it } from './helpers/redis-fixture.ts';
 import { type ServiceProcess, startService } from './helpers/service-process.ts';
 
 const RATE = 250;
@@ -105,22 +106,18 @@ const STEPS: readonly Step[] = [
 ];
 
 describe(`hot reload under load (${RATE} req/s, real service, real Redis)`, () => {
-  const prefix = uniquePrefix('reload-load');
-  let redis: Awaited<ReturnType<typeof connectRedis>>;
   let svc: ServiceProcess | undefined;
   let file: ConfigFile | undefined;
 
-  beforeAll(async () => {
-    redis = await connectRedis();
-  });
-  afterAll(async () => {
+  afterEach(async () => {
     await svc?.stop(10_000);
     file?.remove();
-    await deletePrefix(redis, prefix);
-    redis.destroy();
   });
 
-  it('applies 10 file changes, each visible in /internal/cache and /metrics/prom within 5 s, with 0 failed requests', async () => {
+  it('applies 10 file changes, each visible in /internal/cache and /metrics/prom within 5 s, with 0 failed requests', async ({
+    admin,
+    prefix,
+  }) => {
     file = tempConfigFile(base);
     svc = await startService({
       CACHE_CONFIG_FILE: file.path,
@@ -168,7 +165,7 @@ describe(`hot reload under load (${RATE} req/s, real service, real Redis)`, () =
         // Let traffic run under each configuration.
         await new Promise((r) => setTimeout(r, 800));
         if (step.file.CACHE_IMPL === 'redis')
-          redisKeysSeen = Math.max(redisKeysSeen, (await keysUnder(redis, prefix)).length);
+          redisKeysSeen = Math.max(redisKeysSeen, (await keysUnder(admin, prefix)).length);
       }
     } finally {
       stop.abort();

@@ -1,31 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { RedisCache } from '../service/cache/redis-cache.ts';
 import { HOT_PATTERN, hitRatioRun } from './helpers/hit-ratio-run.ts';
-import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from './helpers/redis.ts';
+import { REDIS_URL } from './helpers/redis.ts';
+import { it } from './helpers/redis-fixture.ts';
 
 const TTL_MS = 1_500;
 const RUN_MS = 6_000;
 const BETA = 16;
-const prefix = uniquePrefix('early-refresh');
-let admin: Awaited<ReturnType<typeof connectRedis>>;
-
-beforeAll(async () => {
-  admin = await connectRedis();
-});
-afterAll(async () => {
-  if (!admin) return;
-  await deletePrefix(admin, prefix);
-  admin.destroy();
-});
 
 // Deadline 1 s: this shared box stalls at times; a timed-out get would count as an error, not a miss.
-const redis = (name: string) =>
+const redis = (prefix: string, name: string) =>
   new RedisCache({ url: REDIS_URL, keyPrefix: `${prefix}${name}:`, timeoutMs: 1_000 });
 
 describe('early refresh (XFetch), RedisCache', () => {
-  it(`keeps the hottest pattern's hit ratio over ${RUN_MS / TTL_MS} TTLs within 0.01 of no TTL`, async () => {
-    const a = redis('nottl');
-    const b = redis('early');
+  it(`keeps the hottest pattern's hit ratio over ${RUN_MS / TTL_MS} TTLs within 0.01 of no TTL`, async ({
+    prefix,
+  }) => {
+    const a = redis(prefix, 'nottl');
+    const b = redis(prefix, 'early');
     await Promise.all([a.ready(), b.ready()]);
     const noTtl = await hitRatioRun({ cache: a, ttlMs: 3_600_000, beta: 0, durationMs: RUN_MS });
     const early = await hitRatioRun({ cache: b, ttlMs: TTL_MS, beta: BETA, durationMs: RUN_MS });

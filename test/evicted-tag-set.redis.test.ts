@@ -1,34 +1,28 @@
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { RedisCache } from '../service/cache/redis-cache.ts';
-import { buildTestApp } from '../service/testing/build-test-app.ts';
-import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from './helpers/redis.ts';
+import { buildTestApp } from './helpers/build-test-app.ts';
+import { REDIS_URL } from './helpers/redis.ts';
+import { it } from './helpers/redis-fixture.ts';
 
 /**
  * Under `allkeys-lru` Redis may evict a tag set before its members (a hot value is read,
  * its tag set only written). A PUT must still drop every value derived from the sheet:
  * the example API deletes them by name as well as by tag.
  */
-type Client = Awaited<ReturnType<typeof connectRedis>>;
-let admin: Client;
-const prefix = uniquePrefix('evicted-tag');
-let redis: RedisCache;
-
-beforeAll(async () => {
-  admin = await connectRedis();
-  redis = new RedisCache({ url: REDIS_URL, keyPrefix: prefix, timeoutMs: 500 });
-  const ready = await redis.ready();
-  if (!ready.ok) throw ready.error;
-});
-afterAll(async () => {
+let redis: RedisCache | undefined;
+afterEach(async () => {
   await redis?.close();
-  if (!admin) return;
-  await deletePrefix(admin, prefix);
-  admin.destroy();
 });
 
 describe('a PUT after Redis evicted the tag set (real Redis)', () => {
-  it('drops the sheet and every value derived from it, and the next reads are fresh', async () => {
+  it('drops the sheet and every value derived from it, and the next reads are fresh', async ({
+    admin,
+    prefix,
+  }) => {
+    redis = new RedisCache({ url: REDIS_URL, keyPrefix: prefix, timeoutMs: 500 });
+    const ready = await redis.ready();
+    if (!ready.ok) throw ready.error;
     const a = buildTestApp({ cache: redis });
     const paths = [
       '/api/sheets/7',

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { API_KEY_PATTERNS } from '../service/api/routes-table.ts';
 import { METRICS } from '../service/metrics/names.ts';
-import { seriesValue } from '../service/testing/metrics-reader.ts';
 import { type InProcessService, startInProcess } from './helpers/in-process-service.ts';
-import { connectRedis, deletePrefix, uniquePrefix } from './helpers/redis.ts';
+import { seriesValue } from './helpers/metrics-reader.ts';
+import { it } from './helpers/redis-fixture.ts';
 
 /**
  * Outage under load. The issue asks for 30 s; this runs 15 s (15 TTLs of 1 s, so every
@@ -19,18 +19,10 @@ const RATE = 250;
 const RECOVERY_TAIL_MS = 4_000;
 const EDGE_MS = 300;
 
-const prefix = uniquePrefix('grace-outage');
-let admin: Awaited<ReturnType<typeof connectRedis>>;
 let svc: InProcessService | undefined;
 
-beforeAll(async () => {
-  admin = await connectRedis();
-});
-afterAll(async () => {
+afterEach(async () => {
   await svc?.close();
-  if (!admin) return;
-  await deletePrefix(admin, prefix);
-  admin.destroy();
 });
 
 interface Sample {
@@ -63,7 +55,9 @@ async function get(url: string, path: string, kind: Sample['kind']): Promise<Sam
 }
 
 describe('source outage under load, real Redis (grace serves stale, says so)', () => {
-  it(`${OUTAGE_S} s outage at ${RATE} req/s: cached keys 0 failed and stale, never-cached fail within the source timeout, fresh after`, async () => {
+  it(`${OUTAGE_S} s outage at ${RATE} req/s: cached keys 0 failed and stale, never-cached fail within the source timeout, fresh after`, async ({
+    prefix,
+  }) => {
     svc = await startInProcess({
       FEATURE_CACHE: 'true',
       CACHE_IMPL: 'redis',

@@ -1,32 +1,22 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { RedisInvalidationBus } from '../service/cache/invalidation-bus.ts';
 import { L1CoherentCache } from '../service/cache/l1-coherent.ts';
 import { RedisCache } from '../service/cache/redis-cache.ts';
-import { buildTestApp } from '../service/testing/build-test-app.ts';
-import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from './helpers/redis.ts';
+import { buildTestApp } from './helpers/build-test-app.ts';
+import { REDIS_URL } from './helpers/redis.ts';
+import { it } from './helpers/redis-fixture.ts';
 
-const prefix = uniquePrefix('l1-replicas');
-let admin: Awaited<ReturnType<typeof connectRedis>>;
 const servers: Server[] = [];
 const closers: (() => Promise<void>)[] = [];
 
-beforeAll(async () => {
-  admin = await connectRedis();
-});
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
   await Promise.all(closers.splice(0).map((c) => c()));
 });
-afterAll(async () => {
-  if (!admin) return; // connectRedis failed in beforeAll, with a message saying why
-  await deletePrefix(admin, prefix);
-  admin.destroy();
-});
-
 /** One app instance ("replica") with RedisCache + L1 kept coherent over Redis pub/sub. */
-async function replica() {
+async function replica(prefix: string) {
   const remote = new RedisCache({ url: REDIS_URL, keyPrefix: prefix, timeoutMs: 500 });
   const bus = new RedisInvalidationBus({ url: REDIS_URL, channel: `${prefix}l1`, timeoutMs: 500 });
   const l1 = new L1CoherentCache({ remote, bus, ttlMs: 60_000 });
@@ -46,9 +36,11 @@ const title = async (url: string): Promise<string> => {
 };
 
 describe('two app replicas with L1 over real Redis', () => {
-  it('stay coherent after a write on one of them, though the other served from its L1', async () => {
-    const a = await replica();
-    const b = await replica();
+  it('stay coherent after a write on one of them, though the other served from its L1', async ({
+    prefix,
+  }) => {
+    const a = await replica(prefix);
+    const b = await replica(prefix);
     expect(await title(`${a.url}/api/sheets/5`)).toBe('Sheet 5'); // a loads, fills Redis
     // b reads until it serves sheet 5 from its own memory (a's fill message may race b's first read).
     for (let i = 0; i < 20 && b.l1.l1Stats.hits === 0; i++) {

@@ -1,37 +1,29 @@
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { VALUE_SHAPES } from '../service/api/value-shapes.ts';
 import type { Cache } from '../service/cache/cache.ts';
 import { RedisInvalidationBus } from '../service/cache/invalidation-bus.ts';
 import { L1CoherentCache } from '../service/cache/l1-coherent.ts';
 import { RedisCache } from '../service/cache/redis-cache.ts';
 import { METRICS } from '../service/metrics/names.ts';
-import { buildTestApp } from '../service/testing/build-test-app.ts';
-import { seriesValue } from '../service/testing/metrics-reader.ts';
-import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from './helpers/redis.ts';
+import { buildTestApp } from './helpers/build-test-app.ts';
+import { seriesValue } from './helpers/metrics-reader.ts';
+import { REDIS_URL } from './helpers/redis.ts';
+import { it } from './helpers/redis-fixture.ts';
 
-type Client = Awaited<ReturnType<typeof connectRedis>>;
-let admin: Client;
-const prefix = uniquePrefix('poisoned');
 // Above the 10 KB deep value, so that one is rejected for its depth, not its size.
 const MAX_VALUE_BYTES = 16 * 1024;
 const caches: Cache[] = [];
 
-beforeAll(async () => {
-  admin = await connectRedis();
-});
-afterAll(async () => {
-  await Promise.all(caches.map((c) => c.close()));
-  if (!admin) return;
-  await deletePrefix(admin, prefix);
-  admin.destroy();
+afterEach(async () => {
+  await Promise.all(caches.splice(0).map((c) => c.close()));
 });
 
 /**
- * The real app over a RedisCache under this run's prefix (the production value policy),
+ * The real app over a RedisCache under the test's prefix (the production value policy),
  * optionally with the coherent L1 in front (a bad value must not stick in L1 either).
  */
-async function app(withL1 = false) {
+async function app(prefix: string, withL1 = false) {
   const redis = new RedisCache({
     url: REDIS_URL,
     keyPrefix: prefix,
@@ -98,8 +90,8 @@ describe('poisoned cache values (real Redis): 200 from the source, counted, repl
     })),
   ];
   runs.forEach(({ name, raw, l1, id }) => {
-    it(name, async () => {
-      const a = await app(l1);
+    it(name, async ({ admin, prefix }) => {
+      const a = await app(prefix, l1);
       const key = `${prefix}v:user:${id}`;
       await admin.set(key, raw.replace('"id":1,', `"id":${id},`), { PX: 60_000 });
       const counter = (m: { name: string }, labels: Record<string, string>) =>
@@ -125,8 +117,11 @@ describe('poisoned cache values (real Redis): 200 from the source, counted, repl
     });
   });
 
-  it('a bad value for a missing resource is deleted (nothing to refill it with)', async () => {
-    const a = await app();
+  it('a bad value for a missing resource is deleted (nothing to refill it with)', async ({
+    admin,
+    prefix,
+  }) => {
+    const a = await app(prefix);
     const key = `${prefix}v:user:999999`;
     await admin.set(key, JSON.stringify({ v: current, d: { nope: 1 } }), { PX: 60_000 });
     const res = await request(a.app).get('/api/users/999999');

@@ -19,12 +19,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRuleGroups, renderRuleFile } from '../alerts/rules.ts';
 import { isAlertingRule } from '../alerts/types.ts';
-import { panelQueries, substitute, variableQueries } from '../dashboards/expressions.ts';
 import { CACHE_STATE_TITLE } from '../dashboards/panels.ts';
 import { PHASES, type Phase, phasesOf } from '../dashboards/phases.ts';
 import { MONITORING_CONFIG } from '../monitoring/config.ts';
 import { RECORDED } from '../monitoring/recording.ts';
 import { runLoad } from '../scripts/loadgen/run-load.ts';
+import { panelQueries, substitute, variableQueries } from './helpers/dashboards/expressions.ts';
 import { type PrometheusServer, startPrometheus } from './helpers/prometheus.ts';
 import { type OwnRedis, startRedis } from './helpers/redis-server.ts';
 import { type ServiceProcess, startService } from './helpers/service-process.ts';

@@ -7,7 +7,7 @@ import { buildDeps } from '../service/build.ts';
 import { loadConfig } from '../service/config.ts';
 import { silentLogger } from '../service/logger.ts';
 import { METRICS } from '../service/metrics/names.ts';
-import { samples } from '../service/testing/metrics-reader.ts';
+import { samples } from './helpers/metrics-reader.ts';
 import { uniquePrefix } from './helpers/redis.ts';
 import {
   clusterNodes,

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { type LoadStats, runLoad } from '../scripts/loadgen/run-load.ts';
 import { API_KEY_PATTERNS } from '../service/api/routes-table.ts';
 import { type AppDeps, createApp } from '../service/app.ts';
@@ -8,40 +8,24 @@ import { buildDeps } from '../service/build.ts';
 import { loadConfig } from '../service/config.ts';
 import { silentLogger } from '../service/logger.ts';
 import { METRICS } from '../service/metrics/names.ts';
-import { seriesValue } from '../service/testing/metrics-reader.ts';
-import {
-  connectRedis,
-  deletePrefix,
-  REDIS_URL,
-  redisAddress,
-  uniquePrefix,
-} from './helpers/redis.ts';
+import { seriesValue } from './helpers/metrics-reader.ts';
+import { REDIS_URL, type RedisClient, redisAddress } from './helpers/redis.ts';
+import { it } from './helpers/redis-fixture.ts';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
 
-const prefix = uniquePrefix('http-faults');
-let admin: Awaited<ReturnType<typeof connectRedis>>;
 let proxy: TcpProxy;
 let server: Server;
 let deps: AppDeps;
 /** Breaker transitions and client errors as the service logs them, for failure messages. */
 const log: string[] = [];
 
-beforeAll(async () => {
-  admin = await connectRedis();
-});
 afterEach(async () => {
   await new Promise((r) => server?.close(r));
   await deps?.cache.close();
   await proxy?.close();
 });
-afterAll(async () => {
-  if (!admin) return; // connectRedis failed in beforeAll, with a message saying why
-  await deletePrefix(admin, prefix);
-  admin.destroy();
-});
-
 /** The real service wiring (loadConfig → buildDeps → createApp) with Redis behind a TCP proxy. */
-async function serveThroughProxy(): Promise<string> {
+async function serveThroughProxy(admin: RedisClient, prefix: string): Promise<string> {
   proxy = await startTcpProxy(redisAddress(REDIS_URL));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -113,8 +97,11 @@ async function expectRecovered(url: string): Promise<void> {
 }
 
 describe('HTTP under Redis faults (load generator, real Redis behind a TCP proxy)', () => {
-  it('Redis cut for 2 s under load: zero failed requests, errors counted, breaker opens, cache resumes', async () => {
-    const url = await serveThroughProxy();
+  it('Redis cut for 2 s under load: zero failed requests, errors counted, breaker opens, cache resumes', async ({
+    admin,
+    prefix,
+  }) => {
+    const url = await serveThroughProxy(admin, prefix);
     const load = runLoad({ url, durationMs: 6_000, rate: 250, keys: 200, seed: 11 });
     await sleep(1_500);
     expect(await hits()).toBeGreaterThan(0);
@@ -132,8 +119,11 @@ describe('HTTP under Redis faults (load generator, real Redis behind a TCP proxy
     await expectRecovered(url);
   });
 
-  it('Redis black-holed under load: ops time out, zero failed requests, cache resumes', async () => {
-    const url = await serveThroughProxy();
+  it('Redis black-holed under load: ops time out, zero failed requests, cache resumes', async ({
+    admin,
+    prefix,
+  }) => {
+    const url = await serveThroughProxy(admin, prefix);
     const load = runLoad({ url, durationMs: 6_000, rate: 250, keys: 200, seed: 12 });
     await sleep(1_000);
     // A stall of this busy box may have opened the breaker already; start from closed.

@@ -1,37 +1,32 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { runLoad } from '../scripts/loadgen/run-load.ts';
 import { MemoryCache } from '../service/cache/memory-cache.ts';
 import { RedisCache } from '../service/cache/redis-cache.ts';
 import { METRICS } from '../service/metrics/names.ts';
-import { buildTestApp, type TestAppOptions } from '../service/testing/build-test-app.ts';
-import { seriesValue } from '../service/testing/metrics-reader.ts';
-import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from './helpers/redis.ts';
+import { buildTestApp, type TestAppOptions } from './helpers/build-test-app.ts';
+import { seriesValue } from './helpers/metrics-reader.ts';
+import { REDIS_URL } from './helpers/redis.ts';
+import { it } from './helpers/redis-fixture.ts';
 
-type Client = Awaited<ReturnType<typeof connectRedis>>;
-let redis: Client;
-const prefix = uniquePrefix('rollout');
 const servers: Server[] = [];
 
-beforeAll(async () => {
-  redis = await connectRedis();
-});
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
-afterAll(async () => {
-  await deletePrefix(redis, prefix);
-  redis.destroy();
-});
 
-/** The app on a free loopback port, with a RedisCache under this run's prefix. */
-async function serve(o: TestAppOptions & { prefixSuffix: string }) {
+/** The app on a free loopback port, with a RedisCache under the test's prefix. */
+async function serve(o: TestAppOptions & { prefix: string; prefixSuffix: string }) {
   // A 2 s deadline: a get that times out on a machine busy with 1,000 connections falls
   // back to the source by design, which would count as a second load without a stampede.
   const cache =
     o.cache ??
-    new RedisCache({ url: REDIS_URL, keyPrefix: `${prefix}${o.prefixSuffix}:`, timeoutMs: 2_000 });
+    new RedisCache({
+      url: REDIS_URL,
+      keyPrefix: `${o.prefix}${o.prefixSuffix}:`,
+      timeoutMs: 2_000,
+    });
   // Connected before the first request: otherwise a loaded machine can make the first get
   // fail fast (offline queue disabled) and fall back to the source.
   if (cache instanceof RedisCache) {
@@ -50,8 +45,10 @@ async function serve(o: TestAppOptions & { prefixSuffix: string }) {
 }
 
 describe('Phase 3 rollout against the real Redis', () => {
-  it('stampede: 1,000 concurrent requests for one cold key cause exactly one source load', async () => {
-    const s = await serve({ prefixSuffix: 'stampede', latencyScale: 0.3 });
+  it('stampede: 1,000 concurrent requests for one cold key cause exactly one source load', async ({
+    prefix,
+  }) => {
+    const s = await serve({ prefix, prefixSuffix: 'stampede', latencyScale: 0.3 });
     const answers = await Promise.all(
       Array.from({ length: 1_000 }, () =>
         fetch(`${s.url}/api/sheets/77/rows`).then((r) => r.status),
@@ -70,8 +67,15 @@ describe('Phase 3 rollout against the real Redis', () => {
     ).toBeGreaterThan(0);
   });
 
-  it('whitelist changes and implementation swaps under load drop no request', async () => {
-    const s = await serve({ prefixSuffix: 'hot', latencyScale: 0.02, whitelist: ['sheet'] });
+  it('whitelist changes and implementation swaps under load drop no request', async ({
+    prefix,
+  }) => {
+    const s = await serve({
+      prefix,
+      prefixSuffix: 'hot',
+      latencyScale: 0.02,
+      whitelist: ['sheet'],
+    });
     const plan: (() => unknown)[] = [
       () => s.cache.setWhitelist(['sheet', 'user']),
       () => s.cache.swap(new MemoryCache()),
@@ -98,9 +102,11 @@ describe('Phase 3 rollout against the real Redis', () => {
     expect(s.cache.status().whitelist).toEqual([]);
   });
 
-  it('two replicas sharing Redis stay coherent after a write on one of them', async () => {
-    const a = await serve({ prefixSuffix: 'replicas' });
-    const b = await serve({ prefixSuffix: 'replicas' });
+  it('two replicas sharing Redis stay coherent after a write on one of them', async ({
+    prefix,
+  }) => {
+    const a = await serve({ prefix, prefixSuffix: 'replicas' });
+    const b = await serve({ prefix, prefixSuffix: 'replicas' });
     expect(await a.title('/api/sheets/5')).toBe('Sheet 5');
     expect(await b.title('/api/sheets/5')).toBe('Sheet 5');
     expect(b.source.loads.sheet).toBe(0); // b was answered from Redis, filled by a

@@ -1,22 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { RedisLoadLock } from '../service/cache/redis-lock.ts';
 import { type InProcessService, startInProcess } from './helpers/in-process-service.ts';
-import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from './helpers/redis.ts';
+import { REDIS_URL, type RedisClient } from './helpers/redis.ts';
+import { it } from './helpers/redis-fixture.ts';
 
-const prefix = uniquePrefix('stampede');
-let admin: Awaited<ReturnType<typeof connectRedis>>;
 const running: InProcessService[] = [];
 
-beforeAll(async () => {
-  admin = await connectRedis();
-});
 afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.close()));
-});
-afterAll(async () => {
-  if (!admin) return;
-  await deletePrefix(admin, prefix);
-  admin.destroy();
 });
 
 /** Two instances ("replicas") of the real wiring, each with its own source, sharing one Redis. */
@@ -52,7 +43,7 @@ async function burst(instances: InProcessService[], path: string): Promise<void>
 }
 
 /** Lets the key expire in 100 ms (its TTL cut short) and waits until Redis no longer holds it. */
-async function expireNow(key: string): Promise<void> {
+async function expireNow(admin: RedisClient, key: string): Promise<void> {
   expect(await admin.pExpire(key, 100)).toBe(1);
   for (let i = 0; i < 200; i++) {
     if ((await admin.exists(key)) === 0) return;
@@ -63,14 +54,17 @@ async function expireNow(key: string): Promise<void> {
 
 describe('hot key at expiry: 2 instances, one Redis, 500 concurrent requests', () => {
   for (const lock of [true, false]) {
-    it(`source loads with the cross-replica lock ${lock ? 'on: ≤ 1 in all' : 'off: ≤ 1 per instance'}`, async () => {
+    it(`source loads with the cross-replica lock ${lock ? 'on: ≤ 1 in all' : 'off: ≤ 1 per instance'}`, async ({
+      admin,
+      prefix,
+    }) => {
       const p = `${prefix}${lock ? 'on' : 'off'}:`;
       const [a, b] = await twoInstances(lock, p);
       if (!a || !b) throw new Error('instances did not start');
       const path = '/api/sheets/77';
       expect((await fetch(a.url + path)).status).toBe(200); // a caches it
       expect(a.deps.source.loads.sheet).toBe(1);
-      await expireNow(`${p}v:sheet:77`);
+      await expireNow(admin, `${p}v:sheet:77`);
       await burst([a, b], path);
       const loadsA = a.deps.source.loads.sheet - 1;
       const loadsB = b.deps.source.loads.sheet;
@@ -86,7 +80,10 @@ describe('hot key at expiry: 2 instances, one Redis, 500 concurrent requests', (
 });
 
 describe('hot key gone stale (in grace), lock on: one replica refreshes, the other waits for it', () => {
-  it('500 concurrent requests over 2 instances: exactly 1 source load (the refresh), all 200', async () => {
+  it('500 concurrent requests over 2 instances: exactly 1 source load (the refresh), all 200', async ({
+    admin,
+    prefix,
+  }) => {
     const p = `${prefix}grace:`;
     const [a, b] = await twoInstances(true, p, { CACHE_GRACE_SECONDS: '300' });
     if (!a || !b) throw new Error('instances did not start');
@@ -105,9 +102,19 @@ describe('hot key gone stale (in grace), lock on: one replica refreshes, the oth
 });
 
 describe('RedisLoadLock', () => {
-  it('one holder at a time; released by its holder only; expires by itself', async () => {
-    const a = new RedisLoadLock({ url: REDIS_URL, keyPrefix: prefix, ttlMs: 300, timeoutMs: 500 });
-    const b = new RedisLoadLock({ url: REDIS_URL, keyPrefix: prefix, ttlMs: 300, timeoutMs: 500 });
+  it('one holder at a time; released by its holder only; expires by itself', async ({ prefix }) => {
+    const a = new RedisLoadLock({
+      url: REDIS_URL,
+      keyPrefix: prefix,
+      ttlMs: 300,
+      timeoutMs: 500,
+    });
+    const b = new RedisLoadLock({
+      url: REDIS_URL,
+      keyPrefix: prefix,
+      ttlMs: 300,
+      timeoutMs: 500,
+    });
     try {
       expect(await a.ready()).toBe(true);
       expect(await b.ready()).toBe(true);
@@ -127,7 +134,7 @@ describe('RedisLoadLock', () => {
     }
   });
 
-  it('an unreachable lock store is "unavailable" at once, never an error', async () => {
+  it('an unreachable lock store is "unavailable" at once, never an error', async ({ prefix }) => {
     const lock = new RedisLoadLock({ url: 'redis://127.0.0.1:7401', keyPrefix: prefix });
     try {
       const t0 = performance.now();

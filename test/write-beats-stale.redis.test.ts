@@ -1,22 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { NO_FAULTS } from '../service/source/faults.ts';
 import { type InProcessService, startInProcess } from './helpers/in-process-service.ts';
-import { connectRedis, deletePrefix, uniquePrefix } from './helpers/redis.ts';
+import { it } from './helpers/redis-fixture.ts';
 
-const prefix = uniquePrefix('write-beats-stale');
-let admin: Awaited<ReturnType<typeof connectRedis>>;
 const running: InProcessService[] = [];
 
-beforeAll(async () => {
-  admin = await connectRedis();
-});
 afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.close()));
-});
-afterAll(async () => {
-  if (!admin) return;
-  await deletePrefix(admin, prefix);
-  admin.destroy();
 });
 
 /** Two replicas on one Redis with grace on, TTL 1 s. */
@@ -54,7 +44,9 @@ const read = async (r: InProcessService, path: string) => {
 const STALE = /hit; ttl=-\d+; detail=stale-/;
 
 describe('writes beat stale data during a source outage (2 replicas, real Redis)', () => {
-  it('after a PUT on one replica, neither serves the stale sheet or its tagged keys', async () => {
+  it('after a PUT on one replica, neither serves the stale sheet or its tagged keys', async ({
+    prefix,
+  }) => {
     const { a, b, outage } = await replicas(`${prefix}ok:`);
     for (const p of ['/api/sheets/5', '/api/sheets/5/rows', '/api/sheets/6']) {
       expect((await read(b, p)).status).toBe(200);
@@ -84,7 +76,9 @@ describe('writes beat stale data during a source outage (2 replicas, real Redis)
     });
   });
 
-  it('a PUT during the outage fails (503) and still drops the stale copy on every replica', async () => {
+  it('a PUT during the outage fails (503) and still drops the stale copy on every replica', async ({
+    prefix,
+  }) => {
     const { a, b, outage } = await replicas(`${prefix}down:`);
     expect((await read(b, '/api/sheets/8')).status).toBe(200);
     await new Promise((r) => setTimeout(r, 1_200));

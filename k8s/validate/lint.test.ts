@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { mutate } from '../../test/helpers/k8s/mutate.ts';
 import { synthFromEnv } from '../staging.ts';
 import { LINT_RULES } from './index.ts';
 import type { Manifest } from './manifest-view.ts';
-import { mutate } from './mutate.testing.ts';
 import { formatProblems } from './problem.ts';
 
 const { objects } = synthFromEnv({});

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { mutate } from '../../test/helpers/k8s/mutate.ts';
 import { synthFromEnv } from '../staging.ts';
 import { checkKnownFields } from './fields.ts';
 import { formatProblems, validateManifests } from './index.ts';
-import { mutate } from './mutate.testing.ts';
 import { checkSchemas, SCHEMA_MODELS, typeKey } from './schemas.ts';
 
 const { objects } = synthFromEnv({});

@@ -1,11 +1,11 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { buildTestApp } from '../../test/helpers/build-test-app.ts';
+import { seriesValue } from '../../test/helpers/metrics-reader.ts';
 import { freshEntry } from '../cache/fresh-entry.ts';
 import type { LoadLock } from '../cache/load-lock.ts';
 import { MemoryCache } from '../cache/memory-cache.ts';
 import { METRICS } from '../metrics/names.ts';
-import { buildTestApp } from '../testing/build-test-app.ts';
-import { seriesValue } from '../testing/metrics-reader.ts';
 import { cacheStatusHeader } from './cache-status.ts';
 import { type GracePolicy, xfetchDue } from './grace.ts';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { buildTestApp } from '../../test/helpers/build-test-app.ts';
 import type { Cache } from '../cache/cache.ts';
 import { MemoryCache } from '../cache/memory-cache.ts';
 import type { Result } from '../cache/result.ts';
-import { buildTestApp } from '../testing/build-test-app.ts';
 import { type ReadRequest, readThrough } from './read-through.ts';
 import { SingleFlight } from './single-flight.ts';
 import { WriteLog } from './write-log.ts';

@@ -1,9 +1,9 @@
 import { Registry } from 'prom-client';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { counters, knownSequence, storingExpectation } from '../../test/helpers/known-sequence.ts';
+import { samples } from '../../test/helpers/metrics-reader.ts';
 import { METRICS } from '../metrics/names.ts';
 import { createMetrics, type Metrics } from '../metrics/registry.ts';
-import { counters, knownSequence, storingExpectation } from '../testing/known-sequence.ts';
-import { samples } from '../testing/metrics-reader.ts';
 import type { Cache } from './cache.ts';
 import { InstrumentedCache } from './instrumented.ts';
 import { KeyPatternExtractor } from './key-pattern.ts';

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describeCacheContract } from '../../test/helpers/cache-contract.ts';
 import {
   connectRedis,
   deletePrefix,
@@ -7,7 +8,6 @@ import {
   uniquePrefix,
 } from '../../test/helpers/redis.ts';
 import { startTcpProxy, type TcpProxy } from '../../test/helpers/tcp-proxy.ts';
-import { describeCacheContract } from './contract.ts';
 import { RedisInvalidationBus } from './invalidation-bus.ts';
 import { L1CoherentCache } from './l1-coherent.ts';
 import { RedisCache } from './redis-cache.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeCacheContract } from './contract.ts';
+import { describeCacheContract } from '../../test/helpers/cache-contract.ts';
 import { MemoryCache } from './memory-cache.ts';
 
 function fakeClock() {

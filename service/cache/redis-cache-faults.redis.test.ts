@@ -1,35 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connectRedis,
-  deletePrefix,
-  REDIS_URL,
-  redisAddress,
-  uniquePrefix,
-} from '../../test/helpers/redis.ts';
+import { afterEach, describe, expect } from 'vitest';
+import { REDIS_URL, redisAddress } from '../../test/helpers/redis.ts';
+import { it } from '../../test/helpers/redis-fixture.ts';
 import { startTcpProxy, type TcpProxy } from '../../test/helpers/tcp-proxy.ts';
 import type { BreakerState } from './circuit-breaker.ts';
 import { RedisCache } from './redis-cache.ts';
 import type { Result } from './result.ts';
 
-const prefix = uniquePrefix('faults');
-let admin: Awaited<ReturnType<typeof connectRedis>>;
 let proxy: TcpProxy;
 let cache: RedisCache;
 
-beforeAll(async () => {
-  admin = await connectRedis();
-});
 afterEach(async () => {
   await cache?.close();
   await proxy?.close();
 });
-afterAll(async () => {
-  if (!admin) return; // connectRedis failed in beforeAll, with a message saying why
-  await deletePrefix(admin, prefix);
-  admin.destroy();
-});
-
-async function setup(timeoutMs: number): Promise<{ states: BreakerState[] }> {
+async function setup(prefix: string, timeoutMs: number): Promise<{ states: BreakerState[] }> {
   proxy = await startTcpProxy(redisAddress(REDIS_URL));
   cache = new RedisCache({
     url: proxy.url(),
@@ -89,8 +73,11 @@ async function until(cond: () => boolean | Promise<boolean>, withinMs: number): 
 }
 
 describe('RedisCache under faults (TCP proxy in front of the real Redis)', () => {
-  it('cut while ops run: every op resolves with a Result, breaker opens, restore resumes', async () => {
-    const { states } = await setup(100);
+  it('cut while ops run: every op resolves with a Result, breaker opens, restore resumes', async ({
+    admin,
+    prefix,
+  }) => {
+    const { states } = await setup(prefix, 100);
     const load = drive(20);
     await sleep(200);
     // A stall of a busy machine can open the breaker on its own: start the cut from closed.
@@ -118,13 +105,18 @@ describe('RedisCache under faults (TCP proxy in front of the real Redis)', () =>
     expect(states.slice(0, 2)).toEqual(['open', 'half_open']);
     expect(states.at(-1)).toBe('closed');
     // Same RedisCache object, no restart: it writes and reads through Redis again.
-    expect(await cache.set('after', 'back', { ttlMs: 10_000 })).toEqual({ ok: true, value: true });
+    expect(await cache.set('after', 'back', { ttlMs: 10_000 })).toEqual({
+      ok: true,
+      value: true,
+    });
     expect(await admin.get(`${prefix}v:after`)).toBe('"back"');
     expect(await cache.get('after')).toEqual({ ok: true, value: 'back' });
   });
 
-  it('black hole: ops time out at the deadline, breaker opens, restore closes it with no traffic', async () => {
-    const { states } = await setup(50);
+  it('black hole: ops time out at the deadline, breaker opens, restore closes it with no traffic', async ({
+    prefix,
+  }) => {
+    const { states } = await setup(prefix, 50);
     await until(async () => (await cache.set('k', 1, { ttlMs: 30_000 })).ok, 5_000);
     await until(() => cache.breakerState === 'closed', 5_000);
     states.length = 0;

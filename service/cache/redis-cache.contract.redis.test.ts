@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
+import { describeCacheContract } from '../../test/helpers/cache-contract.ts';
 import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from '../../test/helpers/redis.ts';
-import { describeCacheContract } from './contract.ts';
 import { RedisCache } from './redis-cache.ts';
 
 // One prefix per run (each test's keys are distinct anyway); removed in afterAll.

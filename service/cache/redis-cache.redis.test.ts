@@ -1,19 +1,12 @@
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connectRedis,
-  deletePrefix,
-  keysUnder,
-  REDIS_URL,
-  uniquePrefix,
-} from '../../test/helpers/redis.ts';
+import { afterEach, describe, expect } from 'vitest';
+import { connectRedis, keysUnder, REDIS_URL } from '../../test/helpers/redis.ts';
+import { it } from '../../test/helpers/redis-fixture.ts';
 import { RedisCache, type RedisCacheOptions } from './redis-cache.ts';
 
-const prefix = uniquePrefix('redis-cache');
-let admin: Awaited<ReturnType<typeof connectRedis>>;
 const caches: RedisCache[] = [];
 
-async function open(opts: Partial<RedisCacheOptions> = {}): Promise<RedisCache> {
+async function open(prefix: string, opts: Partial<RedisCacheOptions> = {}): Promise<RedisCache> {
   const cache = new RedisCache({ url: REDIS_URL, keyPrefix: prefix, timeoutMs: 500, ...opts });
   caches.push(cache);
   if (opts.url === undefined) {
@@ -33,19 +26,16 @@ async function deadPort(): Promise<number> {
   return addr.port;
 }
 
-beforeAll(async () => {
-  admin = await connectRedis();
-});
-afterAll(async () => {
-  await Promise.all(caches.map((c) => c.close()));
-  if (!admin) return; // connectRedis failed in beforeAll, with a message saying why
-  await deletePrefix(admin, prefix);
-  admin.destroy();
+afterEach(async () => {
+  await Promise.all(caches.splice(0).map((c) => c.close()));
 });
 
 describe('RedisCache on real Redis', () => {
-  it('stores JSON under <prefix>v:<key> with the TTL stretched by at most the jitter', async () => {
-    const cache = await open({ ttlJitterRatio: 0.1, random: () => 0.999 });
+  it('stores JSON under <prefix>v:<key> with the TTL stretched by at most the jitter', async ({
+    admin,
+    prefix,
+  }) => {
+    const cache = await open(prefix, { ttlJitterRatio: 0.1, random: () => 0.999 });
     expect(await cache.set('user:1', { a: 1 }, { ttlMs: 10_000 })).toEqual({
       ok: true,
       value: true,
@@ -54,13 +44,13 @@ describe('RedisCache on real Redis', () => {
     const pttl = await admin.pTTL(`${prefix}v:user:1`);
     expect(pttl).toBeGreaterThan(10_500);
     expect(pttl).toBeLessThanOrEqual(10_999);
-    const noJitter = await open({ ttlJitterRatio: 0.1, random: () => 0 });
+    const noJitter = await open(prefix, { ttlJitterRatio: 0.1, random: () => 0 });
     await noJitter.set('user:2', 2, { ttlMs: 10_000 });
     expect(await admin.pTTL(`${prefix}v:user:2`)).toBeLessThanOrEqual(10_000);
   });
 
-  it('spreads TTLs with the real random source', async () => {
-    const cache = await open();
+  it('spreads TTLs with the real random source', async ({ admin, prefix }) => {
+    const cache = await open(prefix);
     for (let i = 0; i < 20; i++) await cache.set(`spread:${i}`, i, { ttlMs: 100_000 });
     const ttls = await Promise.all(
       Array.from({ length: 20 }, (_, i) => admin.pTTL(`${prefix}v:spread:${i}`)),
@@ -70,8 +60,11 @@ describe('RedisCache on real Redis', () => {
     expect(new Set(ttls.map((t) => Math.round(t / 100))).size).toBeGreaterThan(5);
   });
 
-  it('keeps tags as Redis sets that expire with their longest-lived member', async () => {
-    const cache = await open({ ttlJitterRatio: 0 });
+  it('keeps tags as Redis sets that expire with their longest-lived member', async ({
+    admin,
+    prefix,
+  }) => {
+    const cache = await open(prefix, { ttlJitterRatio: 0 });
     await cache.set('sheet:5', 's', { ttlMs: 20_000, tags: ['sheet:5'] });
     await cache.set('rows:5', 'r', { ttlMs: 60_000, tags: ['sheet:5'] });
     await cache.set('rows:5b', 'r', { ttlMs: 1_000, tags: ['sheet:5'] });
@@ -85,8 +78,11 @@ describe('RedisCache on real Redis', () => {
     expect(tagTtl).toBeLessThanOrEqual(60_000);
   });
 
-  it('invalidates a tag atomically: a concurrent reader never sees it half done', async () => {
-    const cache = await open();
+  it('invalidates a tag atomically: a concurrent reader never sees it half done', async ({
+    admin,
+    prefix,
+  }) => {
+    const cache = await open(prefix);
     const n = 5_000;
     const keys = Array.from({ length: n }, (_, i) => `atomic:${i}`);
     for (let i = 0; i < n; i += 500) {
@@ -118,8 +114,8 @@ describe('RedisCache on real Redis', () => {
     expect(await admin.exists(`${prefix}t:atomic`)).toBe(0);
   });
 
-  it('invalidateTagKeys names the keys the tag held, without the prefix', async () => {
-    const cache = await open();
+  it('invalidateTagKeys names the keys the tag held, without the prefix', async ({ prefix }) => {
+    const cache = await open(prefix);
     await cache.set('rows:3', 1, { ttlMs: 60_000, tags: ['sheet:3'] });
     await cache.set('comments:3', 2, { ttlMs: 60_000, tags: ['sheet:3', 'other'] });
     const r = await cache.invalidateTagKeys('sheet:3');
@@ -133,8 +129,11 @@ describe('RedisCache on real Redis', () => {
     });
   });
 
-  it('declines a value over maxValueBytes (counted in UTF-8 bytes) and drops the old value', async () => {
-    const cache = await open({ maxValueBytes: 100 });
+  it('declines a value over maxValueBytes (counted in UTF-8 bytes) and drops the old value', async ({
+    admin,
+    prefix,
+  }) => {
+    const cache = await open(prefix, { maxValueBytes: 100 });
     const fits = 'x'.repeat(98); // JSON adds the two quotes: exactly 100 bytes
     expect(await cache.set('rows:1', fits, { ttlMs: 60_000 })).toEqual({ ok: true, value: true });
     const tooBig = 'é'.repeat(50); // 50 chars, 100 bytes + quotes = 102 bytes
@@ -144,8 +143,10 @@ describe('RedisCache on real Redis', () => {
     expect(await admin.exists(`${prefix}v:rows:1`)).toBe(0);
   });
 
-  it('batches concurrent gets into MGETs and hands each caller its own value', async () => {
-    const cache = await open({ maxGetBatch: 64 });
+  it('batches concurrent gets into MGETs and hands each caller its own value', async ({
+    prefix,
+  }) => {
+    const cache = await open(prefix, { maxGetBatch: 64 });
     await Promise.all(
       Array.from({ length: 300 }, (_, i) => cache.set(`batch:${i}`, { i }, { ttlMs: 60_000 })),
     );
@@ -168,23 +169,26 @@ describe('RedisCache on real Redis', () => {
     expect(await cache.get('batch:1')).toEqual({ ok: true, value: { i: 1 } });
   });
 
-  it('maps a corrupt stored value to a serialization error', async () => {
-    const cache = await open();
+  it('maps a corrupt stored value to a serialization error', async ({ admin, prefix }) => {
+    const cache = await open(prefix);
     await admin.set(`${prefix}v:corrupt`, '{not json', { PX: 60_000 });
     const r = await cache.get('corrupt');
     expect(r.ok ? 'ok' : r.error.type).toBe('serialization');
     expect(cache.breakerState).toBe('closed');
   });
 
-  it('rejects a non-positive TTL as an error Result instead of caching forever', async () => {
-    const cache = await open();
+  it('rejects a non-positive TTL as an error Result instead of caching forever', async ({
+    admin,
+    prefix,
+  }) => {
+    const cache = await open(prefix);
     const r = await cache.set('forever', 1, { ttlMs: 0 });
     expect(r.ok ? 'ok' : r.error.type).toBe('internal');
     expect(await admin.exists(`${prefix}v:forever`)).toBe(0);
   });
 
-  it('survives SCRIPT FLUSH (EVALSHA falls back to EVAL)', async () => {
-    const cache = await open();
+  it('survives SCRIPT FLUSH (EVALSHA falls back to EVAL)', async ({ admin, prefix }) => {
+    const cache = await open(prefix);
     await admin.scriptFlush();
     expect(await cache.set('flush:1', 1, { ttlMs: 60_000, tags: ['flush'] })).toEqual({
       ok: true,
@@ -194,10 +198,12 @@ describe('RedisCache on real Redis', () => {
     expect(await cache.invalidateTag('flush')).toEqual({ ok: true, value: 1 });
   });
 
-  it('with Redis unreachable at start: no crash, no hang, fast connection errors, breaker opens', async () => {
+  it('with Redis unreachable at start: no crash, no hang, fast connection errors, breaker opens', async ({
+    prefix,
+  }) => {
     const port = await deadPort();
     const states: string[] = [];
-    const cache = await open({
+    const cache = await open(prefix, {
       url: `redis://127.0.0.1:${port}`,
       breaker: { failureThreshold: 3, cooldownMs: 60_000 },
     });

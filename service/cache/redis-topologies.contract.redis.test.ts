@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
+import { describeCacheContract } from '../../test/helpers/cache-contract.ts';
 import { uniquePrefix } from '../../test/helpers/redis.ts';
-import { describeCacheContract } from './contract.ts';
 import { RedisCache } from './redis-cache.ts';
 import { connectTopology, parseHostPorts, type RedisTarget } from './redis-connect.ts';
 

@@ -1,8 +1,8 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { seriesValue } from '../../test/helpers/metrics-reader.ts';
 import { METRICS } from '../metrics/names.ts';
 import { createMetrics } from '../metrics/registry.ts';
-import { seriesValue } from '../testing/metrics-reader.ts';
 import type { Cache } from './cache.ts';
 import { KeyPatternExtractor } from './key-pattern.ts';
 import { MemoryCache } from './memory-cache.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { buildTestApp } from '../../test/helpers/build-test-app.ts';
+import { samples } from '../../test/helpers/metrics-reader.ts';
 import { METRICS } from '../metrics/names.ts';
-import { buildTestApp } from '../testing/build-test-app.ts';
-import { samples } from '../testing/metrics-reader.ts';
 import { MemoryCache } from './memory-cache.ts';
 import { CACHE_ERROR_TYPES } from './result.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ACCESSES, BOUND, measure } from './accuracy-measure.ts';
+import { ACCESSES, BOUND, measure } from '../../test/helpers/estimator/accuracy-measure.ts';
 import { loopTrace, type Trace, zipfTrace } from './synthetic-traces.ts';
 
 describe('SHARDS accuracy vs exact LRU on Zipf 1.2, a loop and a TTL mix (1 % sampling, 1M accesses)', () => {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ACCESSES, BOUND, measure, measureMany } from './accuracy-measure.ts';
+import {
+  ACCESSES,
+  BOUND,
+  measure,
+  measureMany,
+} from '../../test/helpers/estimator/accuracy-measure.ts';
 import { zipfTrace } from './synthetic-traces.ts';
 
 describe('SHARDS accuracy vs exact LRU on Zipf traces (1M accesses over 1M keys)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExactLru } from './exact-lru.ts';
+import { ExactLru } from '../../test/helpers/estimator/exact-lru.ts';
 import { ShardsMrc } from './shards.ts';
 import { replay, zipfTrace } from './synthetic-traces.ts';
 

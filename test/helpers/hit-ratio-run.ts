@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { runLoad } from '../../scripts/loadgen/run-load.ts';
 import type { Cache } from '../../service/cache/cache.ts';
-import { buildTestApp } from '../../service/testing/build-test-app.ts';
+import { buildTestApp } from './build-test-app.ts';
 
 /**
  * Traffic of the early-refresh proof: `rows` is the hottest pattern (70 %); 10 ids, Zipf α 1,

@@ -15,7 +15,9 @@ export function redisAddress(url = REDIS_URL): { host: string; port: number } {
 export const uniquePrefix = (name: string): string =>
   `test:${name}:${process.pid}:${randomBytes(4).toString('hex')}:`;
 
-type Client = ReturnType<typeof createClient>;
+/** A plain node-redis client (the tests' admin connection). */
+export type RedisClient = ReturnType<typeof createClient>;
+type Client = RedisClient;
 
 /**
  * Connects a plain client for assertions and clean-up, or fails with a message saying

@@ -1,4 +1,4 @@
-import type { Manifest } from './manifest-view.ts';
+import type { Manifest } from '../../../k8s/validate/manifest-view.ts';
 
 /** A deep copy of `objects` with `value` written at `pointer` (`/spec/replicas`) of the first `kind`; `undefined` deletes. */
 export function mutate(

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import {
+  loopTrace,
+  replay,
+  type Trace,
+  zipfTrace,
+} from '../../../service/estimator/synthetic-traces.ts';
 import { ExactLru } from './exact-lru.ts';
-import { loopTrace, replay, type Trace, zipfTrace } from './synthetic-traces.ts';
 
 /**
  * A real read-through LRU cache of `capacity` entries, run directly on the trace: the

@@ -3,7 +3,7 @@
  * the substitution of Grafana's variables that turns one into plain PromQL, as Grafana
  * would before sending it to Prometheus.
  */
-import { buildAllDashboards, type GeneratedDashboard } from './index.ts';
+import { buildAllDashboards, type GeneratedDashboard } from '../../../dashboards/index.ts';
 
 /** One query of one panel. */
 export interface PanelQuery {

@@ -1,4 +1,4 @@
-import { Fenwick } from './fenwick.ts';
+import { Fenwick } from '../../../service/estimator/fenwick.ts';
 
 interface Entry {
   t: number;

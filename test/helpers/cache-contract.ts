@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Cache } from './cache.ts';
+import type { Cache } from '../../service/cache/cache.ts';
 
 /** What a contract run needs from an implementation under test. */
 export interface ContractSubject {

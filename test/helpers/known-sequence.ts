@@ -1,6 +1,6 @@
-import type { Cache } from '../cache/cache.ts';
-import { METRICS } from '../metrics/names.ts';
-import type { Metrics } from '../metrics/registry.ts';
+import type { Cache } from '../../service/cache/cache.ts';
+import { METRICS } from '../../service/metrics/names.ts';
+import type { Metrics } from '../../service/metrics/registry.ts';
 import { samples } from './metrics-reader.ts';
 
 /**

@@ -30,7 +30,7 @@ type DashboardJson = Omit<Plain<dashboard.Dashboard>, 'panels'> & { panels?: (Pa
 export function checkDashboardModels(
   dashboards: Readonly<Record<string, Record<string, unknown>>>,
 ): Record<string, string[]> {
-  const root = join(import.meta.dirname, '..');
+  const root = join(import.meta.dirname, '..', '..', '..');
   const names = Object.keys(dashboards);
   const files = new Map(
     names.map((n, i) => [

@@ -1,6 +1,6 @@
+import { ShardsMrc, type ShardsOptions } from '../../../service/estimator/shards.ts';
+import { replay, type Trace } from '../../../service/estimator/synthetic-traces.ts';
 import { ExactLru } from './exact-lru.ts';
-import { ShardsMrc, type ShardsOptions } from './shards.ts';
-import { replay, type Trace } from './synthetic-traces.ts';
 
 /** Accesses per trace. */
 export const ACCESSES = 1_000_000;
