@@ -1,3 +1,4 @@
+import { fnv1a32 } from '../fnv1a.ts';
 import type { Variant } from '../metrics/names.ts';
 
 /**
@@ -12,11 +13,7 @@ export function abVariant(stableKey: string, controlPercent: number): Variant {
 
 /** The key's bucket in [0, 100). */
 export function bucketOf(stableKey: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < stableKey.length; i++) {
-    h ^= stableKey.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+  let h = fnv1a32(stableKey);
   // Fold the high bits in: FNV's low bits alone are poorly mixed for short keys.
   h ^= h >>> 16;
   return (h >>> 0) % 100;

@@ -4,7 +4,7 @@
  * similar keys (`sheet:1`, `sheet:2`) correlated and SHARDS needs a uniform threshold test.
  */
 
-const FNV_PRIME = 0x01000193;
+import { FNV1A_OFFSET_BASIS, fnv1a32 } from '../fnv1a.ts';
 
 function fmix32(h0: number): number {
   let h = h0;
@@ -16,18 +16,9 @@ function fmix32(h0: number): number {
   return h >>> 0;
 }
 
-function fnv1a(key: string, seed: number): number {
-  let h = seed;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, FNV_PRIME);
-  }
-  return fmix32(h);
-}
-
 /** The sampling hash (uniform on [0, 2^32)): a key is sampled while `samplingHash(key) < threshold`. */
 export function samplingHash(key: string): number {
-  return fnv1a(key, 0x811c9dc5);
+  return fmix32(fnv1a32(key, FNV1A_OFFSET_BASIS));
 }
 
 /**
@@ -35,5 +26,5 @@ export function samplingHash(key: string): number {
  * estimator stores no key strings and its memory per tracked key is fixed.
  */
 export function identityHash(key: string): number {
-  return fnv1a(key, 0x2f3a9c17);
+  return fmix32(fnv1a32(key, 0x2f3a9c17));
 }
