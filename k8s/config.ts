@@ -1,4 +1,13 @@
 import { z } from 'zod';
+import {
+  CACHE_IMPLS,
+  CONFIG_DEFAULTS,
+  HOST_PORT,
+  INT_BOUNDS,
+  LOG_LEVELS,
+  PATTERN_SHAPE,
+  SENTINEL_NAME_SHAPE,
+} from '../service/config.ts';
 
 /** RFC 1123 label: what Kubernetes accepts for namespace and object names. */
 const dnsLabel = z
@@ -21,7 +30,16 @@ const seedUrl = z
     /^rediss?:\/\/[A-Za-z0-9.-]+:\d{1,5}$/,
     'must be redis://host:port (no credentials: use REDIS_PASSWORD)',
   );
-const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port');
+const hostPort = z.string().regex(HOST_PORT, 'must be host:port');
+
+/** An integer setting of the service, with the service's bounds and default. */
+const serviceInt = (name: keyof typeof INT_BOUNDS) =>
+  z
+    .number()
+    .int()
+    .min(INT_BOUNDS[name].min)
+    .max(INT_BOUNDS[name].max)
+    .default(CONFIG_DEFAULTS[name]);
 
 const redisSchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('standalone') }).strict(),
@@ -30,7 +48,7 @@ const redisSchema = z.discriminatedUnion('mode', [
     .object({
       mode: z.literal('sentinel'),
       sentinels: z.array(hostPort).min(1),
-      sentinelName: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of [A-Za-z0-9._-]'),
+      sentinelName: z.string().regex(SENTINEL_NAME_SHAPE, 'must be 1-64 of [A-Za-z0-9._-]'),
     })
     .strict(),
 ]);
@@ -68,25 +86,25 @@ const stagingConfigSchema = z
       .strict(),
     /** Pod replicas; 2+ so the PodDisruptionBudget never blocks a node drain. @default 2 */
     replicas: z.number().int().min(2).max(10).default(2),
-    /** The service's metrics toggle (FEATURE_CACHE); off first, as the rollout starts. @default false */
-    featureCache: z.boolean().default(false),
-    /** CACHE_IMPL for the service. @default 'null' (observe only) */
-    cacheImpl: z.enum(['null', 'memory', 'redis']).default('null'),
-    /** CACHE_KEY_PATTERN_LIMIT: distinct key_pattern labels before folding. @default 50 */
-    keyPatternLimit: z.number().int().min(1).max(1000).default(50),
+    /** The service's metrics toggle (FEATURE_CACHE); off first, as the rollout starts. @default the service's (false) */
+    featureCache: z.boolean().default(CONFIG_DEFAULTS.FEATURE_CACHE),
+    /** CACHE_IMPL for the service. @default the service's ('null', observe only) */
+    cacheImpl: z.enum(CACHE_IMPLS).default(CONFIG_DEFAULTS.CACHE_IMPL),
+    /** CACHE_KEY_PATTERN_LIMIT: distinct key_pattern labels before folding. @default the service's (50) */
+    keyPatternLimit: serviceInt('CACHE_KEY_PATTERN_LIMIT'),
     /** CACHE_PATTERNS: key patterns the real cache may store (Phase 3 whitelist). @default [] */
     cachePatterns: z
-      .array(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be a key pattern like sheet'))
+      .array(z.string().regex(PATTERN_SHAPE, 'must be a key pattern like sheet'))
       .default([]),
-    /** CACHE_AB_CONTROL_PERCENT: share of requests in the uncached control group. @default 0 */
-    abControlPercent: z.number().int().min(0).max(100).default(0),
+    /** CACHE_AB_CONTROL_PERCENT: share of requests in the uncached control group. @default the service's (0) */
+    abControlPercent: serviceInt('CACHE_AB_CONTROL_PERCENT'),
     /**
      * Container memory limit; the V8 heap cap (NODE_OPTIONS=--max-old-space-size) is derived
      * from it (`heapSizeMiB`). @default 256
      */
     memoryLimitMiB: z.number().int().min(192).max(8192).default(256),
-    /** LOG_LEVEL for the service. @default 'info' */
-    logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /** LOG_LEVEL for the service. @default the service's ('info') */
+    logLevel: z.enum(LOG_LEVELS).default(CONFIG_DEFAULTS.LOG_LEVEL),
     /**
      * Which Redis the service uses (CACHE_IMPL=redis). `standalone` reads REDIS_URL from the
      * Secret; `cluster` puts seed URLs in REDIS_CLUSTER_NODES, `sentinel` the sentinels'

@@ -72,6 +72,25 @@ const intList = (name: string, maxItems: number) =>
     )
     .transform((ps) => ps.map(Number));
 
+/** `CACHE_IMPL` values. */
+export const CACHE_IMPLS = ['null', 'memory', 'redis'] as const;
+/** `LOG_LEVEL` values. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+/** Bounds of the integer settings the staging chart also validates (`k8s/config.ts`). */
+export const INT_BOUNDS = {
+  CACHE_KEY_PATTERN_LIMIT: { min: 1, max: 1_000 },
+  CACHE_AB_CONTROL_PERCENT: { min: 0, max: 100 },
+} as const;
+
+// Shapes the staging chart validates too: a sentinel's host:port, the Sentinel master
+// name and a `CACHE_PATTERNS` entry.
+export { HOST_PORT, SENTINEL_NAME_SHAPE } from './redis-config.ts';
+export { PATTERN_SHAPE };
+
+const bounded = (name: keyof typeof INT_BOUNDS) =>
+  int(name, INT_BOUNDS[name].min, INT_BOUNDS[name].max);
+
 /** Every environment variable the service reads, with its default (see .env.example). */
 const schema = z.object({
   PORT: int('PORT', 0, 65_535).default('8900'),
@@ -81,13 +100,11 @@ const schema = z.object({
     })
     .default('development'),
   LOG_LEVEL: z
-    .enum(['debug', 'info', 'warn', 'error'], {
-      message: 'LOG_LEVEL must be one of debug, info, warn, error',
-    })
+    .enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
     .default('info'),
   FEATURE_CACHE: bool('FEATURE_CACHE').default('false'),
   CACHE_IMPL: z
-    .enum(['null', 'memory', 'redis'], { message: 'CACHE_IMPL must be one of null, memory, redis' })
+    .enum(CACHE_IMPLS, { message: `CACHE_IMPL must be one of ${CACHE_IMPLS.join(', ')}` })
     .default('null'),
   CACHE_TTL_SECONDS: int('CACHE_TTL_SECONDS', 1, 86_400 * 7).default('300'),
   CACHE_GRACE_SECONDS: int('CACHE_GRACE_SECONDS', 0, 86_400 * 7).default('0'),
@@ -96,9 +113,9 @@ const schema = z.object({
   CACHE_LOCK: bool('CACHE_LOCK').default('false'),
   CACHE_LOCK_TTL_MS: int('CACHE_LOCK_TTL_MS', 10, 600_000).default('5000'),
   CACHE_LOCK_WAIT_MS: int('CACHE_LOCK_WAIT_MS', 0, 600_000).default('1000'),
-  CACHE_KEY_PATTERN_LIMIT: int('CACHE_KEY_PATTERN_LIMIT', 1, 1_000).default('50'),
+  CACHE_KEY_PATTERN_LIMIT: bounded('CACHE_KEY_PATTERN_LIMIT').default('50'),
   CACHE_PATTERNS: patternList('CACHE_PATTERNS').optional(),
-  CACHE_AB_CONTROL_PERCENT: int('CACHE_AB_CONTROL_PERCENT', 0, 100).default('0'),
+  CACHE_AB_CONTROL_PERCENT: bounded('CACHE_AB_CONTROL_PERCENT').default('0'),
   MEMORY_CACHE_MAX_ENTRIES: int('MEMORY_CACHE_MAX_ENTRIES', 1, 10_000_000).default('10000'),
   MEMORY_CACHE_MAX_BYTES: int('MEMORY_CACHE_MAX_BYTES', 1_024, 2 ** 40).default(
     String(64 * 1024 * 1024),
@@ -146,6 +163,12 @@ const schema = z.object({
   CACHE_CONFIG_FILE: z.string().trim().min(1).optional(),
   CACHE_CONFIG_POLL_MS: int('CACHE_CONFIG_POLL_MS', 100, 60_000).default('1000'),
 });
+
+/**
+ * Every setting's default, as the service applies it (the schema parsed with nothing set);
+ * the staging chart takes its defaults for the same settings from here.
+ */
+export const CONFIG_DEFAULTS = schema.parse({});
 
 /** The validated configuration. */
 export type Config = z.infer<typeof schema> & { readonly REDIS_KEY_PREFIX: string };

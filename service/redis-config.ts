@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { parseHostPorts, type RedisTarget } from './cache/redis-connect.ts';
 
 const URL_SHAPE = /^rediss?:\/\/[^\s/]+/;
-const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+/** A `host:port` address (the port's range is checked apart). */
+export const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+/** A Sentinel master name (`REDIS_SENTINEL_NAME`). */
+export const SENTINEL_NAME_SHAPE = /^[A-Za-z0-9._-]{1,64}$/;
 
 const list = () =>
   z.string().transform((v) =>
@@ -30,10 +33,7 @@ export const redisTopologySchema = {
   REDIS_SENTINEL_NAME: z
     .string()
     .trim()
-    .regex(
-      /^[A-Za-z0-9._-]{1,64}$/,
-      'REDIS_SENTINEL_NAME must be 1-64 characters of [A-Za-z0-9._-]',
-    )
+    .regex(SENTINEL_NAME_SHAPE, 'REDIS_SENTINEL_NAME must be 1-64 characters of [A-Za-z0-9._-]')
     .optional(),
   REDIS_PASSWORD: z.string().max(512, 'REDIS_PASSWORD must be at most 512 characters').optional(),
 };
