@@ -4,7 +4,16 @@ import type { MetaSheetSource } from '../source/metasheet-source.ts';
 import { abVariant } from './ab-split.ts';
 import { cacheStatusHeader } from './cache-status.ts';
 import { type ReadThroughDeps, readThrough } from './read-through.ts';
-import { API_ROUTES, type ApiRoute } from './routes-table.ts';
+import {
+  API_ROUTES,
+  cacheKey,
+  ownerTag,
+  patternsOwnedBy,
+  type ReadRoute,
+  SHEET_WRITE,
+  type TagOwner,
+  type WriteRoute,
+} from './routes-table.ts';
 
 /** What the example API needs. */
 export interface ExampleApiDeps extends ReadThroughDeps {
@@ -12,16 +21,6 @@ export interface ExampleApiDeps extends ReadThroughDeps {
   /** Percent of stable keys in the A/B control group (bypass the cache). 0 = no split. */
   readonly abControlPercent: number;
 }
-
-type Loader = (s: MetaSheetSource, id: number, ms: number) => Promise<unknown>;
-const LOADERS: Record<string, Loader> = {
-  '/api/sheets/:id': (s, id, ms) => s.sheet(id, ms),
-  '/api/sheets/:id/rows': (s, id, ms) => s.rows(id, ms),
-  '/api/sheets/:id/formulas': (s, id, ms) => s.formulas(id, ms),
-  '/api/sheets/:id/comments': (s, id, ms) => s.comments(id, ms),
-  '/api/users/:id': (s, id, ms) => s.user(id, ms),
-  '/api/users/:id/permissions': (s, id, ms) => s.permissions(id, ms),
-};
 
 /**
  * The MetaSheet example API (routes in `API_ROUTES`): reads go cache-aside through the
@@ -35,7 +34,7 @@ export function exampleApi(d: ExampleApiDeps): Router {
   for (const r of API_ROUTES) {
     if (r.method === 'GET') router.get(r.route, (req, res) => read(d, r, req, res));
   }
-  router.put('/api/sheets/:id', async (req, res) => {
+  router.put(SHEET_WRITE.route, async (req, res) => {
     const id = parseId(req, res);
     if (id === undefined) return;
     const title: unknown = req.body?.title;
@@ -43,43 +42,39 @@ export function exampleApi(d: ExampleApiDeps): Router {
       res.status(400).json({ error: 'body must be JSON {"title": string of 1 to 200 characters}' });
       return;
     }
-    d.writes.write([`sheet:${id}`]); // loads of this sheet running now are not stored
-    const route = API_ROUTES.find((x) => x.method === 'PUT');
+    d.writes.write([ownerTag(SHEET_WRITE.owner, id)]); // loads of this sheet running now are not stored
     let sheet: Awaited<ReturnType<MetaSheetSource['updateSheet']>>;
     try {
-      sheet = await d.source.updateSheet(id, title, route?.baseLatencyMs ?? 0);
+      sheet = await d.source.updateSheet(id, title, SHEET_WRITE.baseLatencyMs);
     } catch (err) {
-      await invalidateSheet(d, id);
+      await invalidate(d, SHEET_WRITE, id);
       if (!sourceFailed(err, res)) throw err;
       return;
     }
     if (!sheet) {
-      res.status(404).json({ error: `sheet ${id} not found` });
+      res.status(404).json({ error: `${SHEET_WRITE.owner} ${id} not found` });
       return;
     }
-    await invalidateSheet(d, id);
+    await invalidate(d, SHEET_WRITE, id);
     res.json(sheet);
   });
   return router;
 }
 
-async function read(d: ExampleApiDeps, r: ApiRoute, req: Request, res: Response): Promise<void> {
+async function read(d: ExampleApiDeps, r: ReadRoute, req: Request, res: Response): Promise<void> {
   const id = parseId(req, res);
   if (id === undefined) return;
   countCandidate(d, r);
-  const owner = ownerOf(r);
   const variant = d.cache.isEnabled ? abVariant(stableKey(req, id), d.abControlPercent) : 'off';
   res.locals.variant = variant;
-  const loader = LOADERS[r.route];
-  if (!loader) throw new Error(`no loader for ${r.route}`);
   let value: unknown;
   try {
     const read = await readThrough(d, {
-      key: `${r.keyPattern}:${id}`,
+      key: cacheKey(r.keyPattern, id),
       pattern: r.keyPattern,
-      tags: [`${owner}:${id}`],
+      tags: [ownerTag(r.owner, id)],
       variant,
-      load: async () => (await loader(d.source, id, r.baseLatencyMs)) ?? undefined,
+      load: async () => (await r.load(d.source, id, r.baseLatencyMs)) ?? undefined,
     });
     value = read.value;
     res.set('Cache-Status', cacheStatusHeader(read.outcome));
@@ -88,39 +83,31 @@ async function read(d: ExampleApiDeps, r: ApiRoute, req: Request, res: Response)
     return;
   }
   if (value === undefined) {
-    res.status(404).json({ error: `${owner} ${id} not found` });
+    res.status(404).json({ error: `${r.owner} ${id} not found` });
     return;
   }
   res.json(value);
 }
 
+/** Key patterns whose values derive from each owner's records (tagged `<owner>:<id>`). */
+const OWNED_PATTERNS: Readonly<Record<TagOwner, readonly string[]>> = {
+  sheet: patternsOwnedBy('sheet'),
+  user: patternsOwnedBy('user'),
+};
+
 /**
- * After a write, nothing cached about the sheet survives, stale copies in grace included,
+ * After a write, nothing cached about the record survives, stale copies in grace included,
  * and readers arriving now do not share a load that may have read it before the write.
+ * Each derived key is dropped by name, then the tag: under eviction Redis may evict a tag
+ * set before its members (allkeys-lru), and then the tag alone would miss them.
  */
-/** Key patterns of the GET routes whose values derive from a sheet (tagged `sheet:<id>`). */
-const SHEET_PATTERNS = [
-  ...new Set(
-    API_ROUTES.filter((r) => r.method === 'GET' && ownerOf(r) === 'sheet').map((r) => r.keyPattern),
-  ),
-];
-
-/** Whose data a route reads: its tag owner (`user:<id>` or `sheet:<id>`). */
-function ownerOf(r: ApiRoute): 'user' | 'sheet' {
-  return r.route.startsWith('/api/users') ? 'user' : 'sheet';
-}
-
-/**
- * Drops everything derived from sheet `id`: each of its keys by name, then its tag. The
- * names matter under eviction: Redis may evict a tag set before its members
- * (allkeys-lru), and then the tag alone would miss them.
- */
-async function invalidateSheet(d: ExampleApiDeps, id: number): Promise<void> {
-  await Promise.all(SHEET_PATTERNS.map((p) => d.cache.del(`${p}:${id}`)));
-  await d.cache.invalidateTag(`sheet:${id}`);
-  // Loads that started during the source write may have read the old sheet: not stored.
-  d.writes.write([`sheet:${id}`]);
-  d.flights.forget(`sheet:${id}`, `sheet:${id}`);
+async function invalidate(d: ExampleApiDeps, w: WriteRoute, id: number): Promise<void> {
+  await Promise.all(OWNED_PATTERNS[w.owner].map((p) => d.cache.del(cacheKey(p, id))));
+  const tag = ownerTag(w.owner, id);
+  await d.cache.invalidateTag(tag);
+  // Loads that started during the source write may have read the old record: not stored.
+  d.writes.write([tag]);
+  d.flights.forget(cacheKey(w.keyPattern, id), tag);
 }
 
 /** Answers a source failure with 503 naming it; false for any other error. */
@@ -130,7 +117,7 @@ function sourceFailed(err: unknown, res: Response): boolean {
   return true;
 }
 
-function countCandidate(d: ExampleApiDeps, r: ApiRoute): void {
+function countCandidate(d: ExampleApiDeps, r: ReadRoute): void {
   // FEATURE_CACHE (read per request: it can change at run time) gates every cache metric.
   if (d.cache.isEnabled && r.candidate)
     d.metrics.candidateRequests.inc({ route: r.route, method: r.method });
