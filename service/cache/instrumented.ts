@@ -5,21 +5,21 @@ import type { Cache, SetOptions } from './cache.ts';
 import { freshTtlOf, isStaleEntry } from './fresh-entry.ts';
 import type { KeyPatternExtractor } from './key-pattern.ts';
 import { CACHE_ERROR_TYPES, CacheError, fail, type Result } from './result.ts';
-import type { CacheStats, PatternCounts } from './stats.ts';
+import type { CacheStats, PatternCounters } from './stats.ts';
 
-/** The metric cells and statistics of one key pattern, looked up once per operation. */
-interface PatternCells {
-  readonly hits: CounterCell;
-  readonly misses: CounterCell;
-  readonly sets: CounterCell;
-  readonly dels: CounterCell;
-  readonly counts: PatternCounts;
+/**
+ * The counters of one key pattern, looked up once per operation: the metric cells (which
+ * `CacheStats` reads too, so every operation is counted once) and the pattern's errors.
+ */
+interface PatternCells extends PatternCounters {
+  readonly errors: CounterCell;
 }
 
 /** What `InstrumentedCache` records into. */
 export interface InstrumentationDeps {
   readonly metrics: Metrics;
   readonly patterns: KeyPatternExtractor;
+  /** Per-pattern counts for status pages: reads the metric cells, counts errors by pattern. */
   readonly stats: CacheStats;
   /** Sizing estimator, told about every get/set/del. @default none */
   readonly observer?: AccessObserver;
@@ -67,14 +67,12 @@ export class InstrumentedCache implements Cache {
     }
     const cells = this.cells(pattern);
     if (!r.ok) {
-      cells.counts.errors++;
+      cells.errors.value++;
       this.deps.metrics.cacheErrors.inc({ impl: this.impl, error_type: r.error.type });
     } else if (r.value === undefined || isStaleEntry(r.value, this.wallNow())) {
       // A stale entry kept for grace is a miss: the caller has to refresh it.
-      cells.counts.misses++;
       cells.misses.value++;
     } else {
-      cells.counts.hits++;
       cells.hits.value++;
     }
     return r;
@@ -89,9 +87,7 @@ export class InstrumentedCache implements Cache {
     // An entry kept past its TTL for grace: the estimator models the fresh TTL.
     const ttlMs = observer ? (freshTtlOf(value, this.wallNow()) ?? opts.ttlMs) : opts.ttlMs;
     observer?.onSet(pattern, key, size, ttlMs, this.now(), opts.tags);
-    const cells = this.cells(pattern);
-    cells.counts.sets++;
-    cells.sets.value++;
+    this.cells(pattern).sets.value++;
     return this.guard(() => this.inner.set(key, value, opts), pattern);
   }
 
@@ -99,9 +95,7 @@ export class InstrumentedCache implements Cache {
     const { patterns, observer } = this.deps;
     const pattern = patterns.extract(key);
     observer?.onDel(pattern, key, this.now());
-    const cells = this.cells(pattern);
-    cells.counts.dels++;
-    cells.dels.value++;
+    this.cells(pattern).dels.value++;
     return this.guard(() => this.inner.del(key), pattern);
   }
 
@@ -141,13 +135,14 @@ export class InstrumentedCache implements Cache {
     if (!c) {
       const { metrics, stats } = this.deps;
       const labels = { impl: this.impl, key_pattern: pattern };
-      c = {
+      const counters: PatternCounters = {
         hits: metrics.cacheHits.cell(labels),
         misses: metrics.cacheMisses.cell(labels),
         sets: metrics.cacheSets.cell(labels),
         dels: metrics.cacheDels.cell(labels),
-        counts: stats.of(pattern),
       };
+      stats.track(pattern, counters);
+      c = { ...counters, errors: stats.errors(pattern) };
       this.byPattern.set(pattern, c);
     }
     return c;
@@ -161,7 +156,7 @@ export class InstrumentedCache implements Cache {
       r = fail(CacheError.from(err));
     }
     if (!r.ok) {
-      this.deps.stats.of(pattern).errors++;
+      this.deps.stats.errors(pattern).value++;
       this.deps.metrics.cacheErrors.inc({ impl: this.impl, error_type: r.error.type });
     }
     return r;
