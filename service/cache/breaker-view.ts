@@ -10,11 +10,3 @@ export interface BreakerView {
   /** Operations refused without touching the backend so far. */
   readonly refused: number;
 }
-
-/** The breaker of a cache implementation that has one (RedisCache, L1 over Redis). */
-export function breakerOf(cache: object): BreakerView | undefined {
-  const b = (cache as { readonly breaker?: unknown }).breaker;
-  return typeof b === 'object' && b !== null && 'state' in b && 'lastErrorType' in b
-    ? (b as BreakerView)
-    : undefined;
-}

@@ -1,3 +1,5 @@
+import type { BreakerView } from './breaker-view.ts';
+import type { RedisSizeSnapshot } from './redis-size.ts';
 import type { Result } from './result.ts';
 
 /** Options of `Cache.set`. */
@@ -6,6 +8,18 @@ export interface SetOptions {
   readonly ttlMs: number;
   /** Tags for group invalidation (`invalidateTag`), e.g. `sheet:42`. @default [] */
   readonly tags?: readonly string[];
+}
+
+/** What an implementation holds, read at scrape time for the size gauges (never per request). */
+export interface CacheSize {
+  /** Entries and bytes held in this process (MemoryCache): `cache_entries`, `cache_size_bytes`. */
+  readonly local?: { readonly entries: number; readonly bytes: number };
+  /**
+   * Present on implementations backed by Redis: the latest reading for the `redis_*` and
+   * `cache_redis_*` gauges; `snapshot` is `undefined` until a first reading finished (the
+   * gauges keep their values). Absent: no Redis, those gauges are removed.
+   */
+  readonly redis?: { readonly snapshot: RedisSizeSnapshot | undefined };
 }
 
 /**
@@ -26,4 +40,14 @@ export interface Cache {
   invalidateTag(tag: string): Promise<Result<number>>;
   /** Releases connections and timers. Safe to call twice. */
   close(): Promise<void>;
+  /**
+   * The circuit breaker, on implementations that have one (Redis), for `/health` and
+   * `/internal/cache`. Wrappers (instrumentation, validation) show their inner one's.
+   */
+  readonly breaker?: BreakerView | undefined;
+  /**
+   * What the implementation holds, for the size gauges at scrape time. Absent: nothing to
+   * report (NullCache). Wrappers report their inner one's.
+   */
+  size?(patternOf: (key: string) => string): Promise<CacheSize>;
 }

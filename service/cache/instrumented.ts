@@ -1,7 +1,8 @@
 import type { AccessObserver } from '../estimator/observer.ts';
 import type { CounterCell } from '../metrics/cell-counter.ts';
 import type { Metrics } from '../metrics/registry.ts';
-import type { Cache, SetOptions } from './cache.ts';
+import type { BreakerView } from './breaker-view.ts';
+import type { Cache, CacheSize, SetOptions } from './cache.ts';
 import { freshTtlOf, isStaleEntry } from './fresh-entry.ts';
 import type { KeyPatternExtractor } from './key-pattern.ts';
 import { CACHE_ERROR_TYPES, CacheError, fail, type Result } from './result.ts';
@@ -109,6 +110,14 @@ export class InstrumentedCache implements Cache {
 
   close(): Promise<void> {
     return this.inner.close().catch(() => undefined);
+  }
+
+  get breaker(): BreakerView | undefined {
+    return this.inner.breaker;
+  }
+
+  async size(patternOf: (key: string) => string): Promise<CacheSize> {
+    return (await this.inner.size?.(patternOf)) ?? {};
   }
 
   /**

@@ -1,8 +1,7 @@
 import { LRUCache } from 'lru-cache';
-import { type BreakerView, breakerOf } from './breaker-view.ts';
-import type { Cache, SetOptions } from './cache.ts';
+import type { BreakerView } from './breaker-view.ts';
+import type { Cache, CacheSize, SetOptions } from './cache.ts';
 import type { Invalidation, InvalidationBus } from './invalidation-bus.ts';
-import { isRedisSized, type RedisSizeSnapshot } from './redis-size.ts';
 import { CacheError, fail, ok, type Result } from './result.ts';
 
 export interface L1CoherentCacheOptions {
@@ -65,12 +64,13 @@ export class L1CoherentCache implements Cache {
 
   /** The remote's circuit breaker (RedisCache), if it has one: L1 adds none of its own. */
   get breaker(): BreakerView | undefined {
-    return breakerOf(this.#remote);
+    return this.#remote.breaker;
   }
 
-  /** The remote's Redis size, when it reports one (scrape time only). */
-  async readSize(patternOf: (key: string) => string): Promise<RedisSizeSnapshot | undefined> {
-    return isRedisSized(this.#remote) ? this.#remote.readSize(patternOf) : undefined;
+  /** The remote's Redis size (scrape time only); the in-process L1 is not reported. */
+  async size(patternOf: (key: string) => string): Promise<CacheSize> {
+    const remote = await this.#remote.size?.(patternOf);
+    return { redis: { snapshot: remote?.redis?.snapshot } };
   }
 
   /** Entries in L1 and L1 hits so far (for status pages and tests). */

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { Cache, SetOptions } from './cache.ts';
+import type { Cache, CacheSize, SetOptions } from './cache.ts';
 import { CacheError, fail, ok, type Result } from './result.ts';
 
 /** Options of `MemoryCache`. */
@@ -98,6 +98,11 @@ export class MemoryCache implements Cache {
   /** Bytes currently held, as counted against `maxBytes`. */
   get bytes(): number {
     return this.lru.calculatedSize;
+  }
+
+  /** `entries` and `bytes`, for the size gauges. */
+  async size(): Promise<CacheSize> {
+    return { local: { entries: this.entries, bytes: this.bytes } };
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { breakerOf } from './breaker-view.ts';
+import type { Cache } from './cache.ts';
 import { RedisCache, sumSnapshots } from './redis-cache.ts';
 import type { RedisSizeSnapshot } from './redis-size.ts';
 
@@ -19,13 +19,13 @@ afterEach(async () => {
 });
 
 describe('RedisCache on the topology: the aggregate BreakerView (no Redis: a refused port)', () => {
-  it('is a closed view before any op, and what breakerOf (registry.health, /health) reads', async () => {
+  it('is a closed view before any op, and what Cache.breaker (registry.health, /health) reads', async () => {
     const cache = new RedisCache({
       url: `redis://127.0.0.1:${await closedPort()}`,
       keyPrefix: 't:',
     });
     caches.push(cache);
-    const view = breakerOf(cache);
+    const view = (cache as Cache).breaker;
     expect(view).toBeDefined();
     expect(view?.state).toBe('closed');
     expect(view?.lastErrorType).toBeUndefined();
@@ -48,7 +48,7 @@ describe('RedisCache on the topology: the aggregate BreakerView (no Redis: a ref
     }
     const refused = await cache.get('k');
     expect(refused.ok ? 'ok' : refused.error.type).toBe('circuit_open');
-    const view = breakerOf(cache);
+    const view = (cache as Cache).breaker;
     expect(view?.state).toBe('open');
     expect(view?.lastErrorType).toBe('connection');
     expect(view?.consecutiveFailures).toBe(3);
@@ -83,8 +83,8 @@ describe('RedisCache on the topology: the aggregate BreakerView (no Redis: a ref
     cache.noteClientError(new ErrorReply('WRONGPASS invalid username-password pair'));
     const r = await cache.get('k');
     expect(r.ok ? 'ok' : r.error.type).toBe('auth');
-    expect(breakerOf(cache)?.state).toBe('open');
-    expect(breakerOf(cache)?.lastErrorType).toBe('auth');
+    expect((cache as Cache).breaker?.state).toBe('open');
+    expect((cache as Cache).breaker?.lastErrorType).toBe('auth');
   });
 });
 

@@ -1,7 +1,7 @@
 import { ErrorReply } from 'redis';
 import { createRedactor, type Redactor, urlSecrets } from '../redact.ts';
 import type { BreakerView } from './breaker-view.ts';
-import type { Cache, SetOptions } from './cache.ts';
+import type { Cache, CacheSize, SetOptions } from './cache.ts';
 import {
   type BreakerListener,
   type BreakerState,
@@ -18,12 +18,7 @@ import {
   REGISTER_TAG_SLOT,
   SET_WITH_TAGS,
 } from './redis-scripts.ts';
-import {
-  type PatternSize,
-  type RedisSized,
-  RedisSizeProbe,
-  type RedisSizeSnapshot,
-} from './redis-size.ts';
+import { type PatternSize, RedisSizeProbe, type RedisSizeSnapshot } from './redis-size.ts';
 import { type RedisTopology, StandaloneTopology } from './redis-topology.ts';
 import { exceedsBytes, jitteredTtl, parseReply, serialize } from './redis-values.ts';
 import { CacheError, type CacheErrorType, fail, ok, type Result } from './result.ts';
@@ -112,7 +107,7 @@ const NO_BREAKER: BreakerView = Object.freeze({
  * Keys are `<prefix>v:<key>`; tag sets `<prefix>t:<tag>` (Cluster: per slot, see
  * `cluster-tags.ts`).
  */
-export class RedisCache implements Cache, RedisSized {
+export class RedisCache implements Cache {
   readonly impl = 'redis';
   readonly keyPrefix: string;
   readonly maxValueBytes: number;
@@ -257,6 +252,11 @@ export class RedisCache implements Cache, RedisSized {
       lastErrorType: this.#lastErrorType,
       lastClientError: this.#lastClientError,
     };
+  }
+
+  /** `readSize`, for the size gauges. */
+  async size(patternOf: (key: string) => string): Promise<CacheSize> {
+    return { redis: { snapshot: await this.readSize(patternOf) } };
   }
 
   /**

@@ -189,13 +189,3 @@ export function infoFields(info: string): Record<string, string> {
   }
   return out;
 }
-
-/** A cache that can report its Redis size (RedisCache, and an L1 in front of one). */
-export interface RedisSized {
-  readSize(patternOf: (key: string) => string): Promise<RedisSizeSnapshot | undefined>;
-}
-
-/** Narrows a cache to one that reports its Redis size. */
-export function isRedisSized(c: unknown): c is RedisSized {
-  return typeof (c as Partial<RedisSized> | undefined)?.readSize === 'function';
-}

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { seriesValue } from '../../test/helpers/metrics-reader.ts';
 import { METRICS } from '../metrics/names.ts';
 import { createMetrics } from '../metrics/registry.ts';
+import type { BreakerView } from './breaker-view.ts';
 import type { Cache } from './cache.ts';
 import { KeyPatternExtractor } from './key-pattern.ts';
 import { MemoryCache } from './memory-cache.ts';
@@ -144,7 +145,7 @@ describe('CacheRegistry value checks and breaker access', () => {
       }),
     ).toBe(1);
     expect(reg.breaker).toBeUndefined(); // memory has no breaker
-    const breaker = {
+    const breaker: BreakerView = {
       state: 'open',
       lastErrorType: 'auth',
       consecutiveFailures: 5,

@@ -1,10 +1,15 @@
-import { type BreakerView, breakerOf } from './breaker-view.ts';
+import type { BreakerView } from './breaker-view.ts';
 import type { Cache, SetOptions } from './cache.ts';
 import { type InstrumentationDeps, InstrumentedCache } from './instrumented.ts';
 import { NullCache } from './null-cache.ts';
-import { isRedisSized, type RedisSizeSnapshot } from './redis-size.ts';
-import type { CacheErrorType, Result } from './result.ts';
-import type { PatternStats } from './stats.ts';
+import { RegistryGauges } from './registry-gauges.ts';
+import {
+  type CacheHealth,
+  type CacheStatus,
+  cacheHealth,
+  type LastError,
+} from './registry-status.ts';
+import type { Result } from './result.ts';
 import { envelopeBytes, ValidatingCache, type ValuePolicy } from './validating-cache.ts';
 
 /** Options of `CacheRegistry`. */
@@ -23,49 +28,8 @@ export interface CacheRegistryOptions extends InstrumentationDeps {
   readonly values?: ValuePolicy;
 }
 
-/** How long after a cache error `health()` still says `degraded` (ms). */
-export const DEGRADED_AFTER_ERROR_MS = 30_000;
-
-/**
- * The cache's health, in `/health` and `/internal/cache`. `disabled`: FEATURE_CACHE is
- * off. `degraded`: the breaker bypasses the implementation, or an operation failed
- * within `DEGRADED_AFTER_ERROR_MS`. Requests never fail for it: they use the source.
- */
-export interface CacheHealth {
-  readonly status: 'ok' | 'degraded' | 'disabled';
-  /** Breaker of the active implementation (`closed` for implementations without one). */
-  readonly breaker: 'closed' | 'open' | 'half_open';
-  /** Type and time of the last failed operation, or null. */
-  readonly lastError: { readonly type: CacheErrorType; readonly at: string } | null;
-  /** Whitelisted patterns no route uses and no key has had (typos, e.g. `users`). */
-  readonly unknownPatterns: readonly string[];
-}
-
-/** What `GET /internal/cache` shows. */
-export interface CacheStatus {
-  readonly health: CacheHealth;
-  readonly enabled: boolean;
-  readonly impl: string;
-  readonly whitelist: readonly string[] | null;
-  readonly swaps: number;
-  readonly activeSince: string;
-  readonly inFlight: number;
-  readonly patternLimit: number;
-  readonly patternsTracked: number;
-  readonly patterns: PatternStats[];
-}
-
-/** An implementation that can tell how much it holds (MemoryCache). */
-interface SizedCache extends Cache {
-  readonly entries: number;
-  readonly bytes: number;
-}
-const isSized = (c: Cache): c is SizedCache =>
-  typeof (c as Partial<SizedCache>).entries === 'number' &&
-  typeof (c as Partial<SizedCache>).bytes === 'number';
-
 interface Slot {
-  readonly cache: Cache;
+  readonly cache: InstrumentedCache;
   inFlight: number;
   retired: boolean;
   drained?: () => void;
@@ -75,18 +39,21 @@ interface Slot {
  * Holds the active cache implementation, instrumented. `swap()` replaces it at run time:
  * new operations go to the new one at once, operations already running finish on the
  * old one, which is closed only after they have. Implements `Cache` itself, so callers
- * hold the registry and never see a swap.
+ * hold the registry and never see a swap. FEATURE_CACHE (`setEnabled`) and the Phase 3
+ * whitelist (`setWhitelist`) decide where each operation goes. Its gauges are in
+ * `RegistryGauges`, its health and status payloads in `registry-status.ts`.
  */
 export class CacheRegistry implements Cache {
   private slot: Slot;
   private readonly observeOnly: InstrumentedCache;
   private readonly instrumentation: InstrumentationDeps;
   private readonly disabled: Cache = new NullCache();
+  private readonly gauges: RegistryGauges;
   private enabled: boolean;
   private allowed: ReadonlySet<string> | null;
   private swaps = 0;
   private activeSince = new Date();
-  private lastError: { type: CacheErrorType; atMs: number } | null = null;
+  private lastError: LastError | null = null;
 
   constructor(private readonly deps: CacheRegistryOptions) {
     this.enabled = deps.enabled ?? true;
@@ -99,9 +66,9 @@ export class CacheRegistry implements Cache {
       : deps;
     this.observeOnly = new InstrumentedCache(new NullCache(), this.instrumentation);
     this.slot = this.newSlot(deps.initial ?? new NullCache());
-    this.publishEnabled(undefined);
-    deps.metrics.keyPatternLimit.set(deps.patterns.limit);
-    this.publishWhitelist(null);
+    this.gauges = new RegistryGauges(deps.metrics, deps.patterns);
+    this.gauges.publishEnabled(this.impl, this.enabled);
+    this.gauges.publishWhitelist(null, this.allowed);
     this.initialiseSeries();
   }
 
@@ -115,7 +82,7 @@ export class CacheRegistry implements Cache {
    * `undefined` when it has none (null, memory). For `/health` and `/internal/cache`.
    */
   get breaker(): BreakerView | undefined {
-    return breakerOf(unwrap(this.slot.cache));
+    return this.slot.cache.breaker;
   }
 
   /** Whether FEATURE_CACHE is on. */
@@ -132,7 +99,7 @@ export class CacheRegistry implements Cache {
     this.slot = this.newSlot(next);
     this.swaps++;
     this.activeSince = new Date();
-    this.publishEnabled(prev.cache.impl);
+    this.gauges.publishEnabled(this.impl, this.enabled, prev.cache.impl);
     this.initialiseSeries();
     prev.retired = true;
     if (prev.inFlight > 0) await new Promise<void>((resolve) => (prev.drained = resolve));
@@ -143,7 +110,7 @@ export class CacheRegistry implements Cache {
   /** Turns FEATURE_CACHE on or off at run time. */
   setEnabled(enabled: boolean): void {
     this.enabled = enabled;
-    this.publishEnabled(undefined);
+    this.gauges.publishEnabled(this.impl, this.enabled);
     this.initialiseSeries();
   }
 
@@ -151,7 +118,7 @@ export class CacheRegistry implements Cache {
   setWhitelist(patterns: readonly string[] | null): void {
     const before = this.allowed;
     this.allowed = patterns ? new Set(patterns) : null;
-    this.publishWhitelist(before);
+    this.gauges.publishWhitelist(before, this.allowed);
     this.initialiseSeries();
   }
 
@@ -186,17 +153,18 @@ export class CacheRegistry implements Cache {
 
   /** ok | degraded | disabled, breaker state and last error (see `CacheHealth`). */
   health(nowMs = Date.now()): CacheHealth {
-    const breaker = this.breaker?.state ?? 'closed';
-    const err = this.lastError;
-    const recent = err !== null && nowMs - err.atMs < DEGRADED_AFTER_ERROR_MS;
-    return {
-      status: !this.enabled ? 'disabled' : breaker !== 'closed' || recent ? 'degraded' : 'ok',
-      breaker,
-      lastError: err && { type: err.type, at: new Date(err.atMs).toISOString() },
-      unknownPatterns: this.unknownWhitelisted(),
-    };
+    return cacheHealth(
+      {
+        enabled: this.enabled,
+        breaker: this.breaker,
+        lastError: this.lastError,
+        unknownPatterns: this.unknownWhitelisted(),
+      },
+      nowMs,
+    );
   }
 
+  /** The payload of `GET /internal/cache` (see `CacheStatus`). */
   status(): CacheStatus {
     return {
       health: this.health(),
@@ -212,26 +180,9 @@ export class CacheRegistry implements Cache {
     };
   }
 
-  /**
-   * Sets the gauges read at scrape time: `cache_key_patterns_tracked`; for an
-   * implementation that knows its size (MemoryCache) `cache_entries` / `cache_size_bytes`;
-   * for one backed by Redis the `redis_*` and `cache_redis_*` gauges (a bounded read of
-   * Redis, cached between scrapes; see `RedisSizeProbe`).
-   */
-  async refreshGauges(): Promise<void> {
-    const { metrics, patterns } = this.deps;
-    metrics.keyPatternsTracked.set(patterns.size);
-    const inner = unwrap(this.slot.cache);
-    if (isSized(inner)) {
-      metrics.cacheEntries.set({ impl: inner.impl }, inner.entries);
-      metrics.cacheSizeBytes.set({ impl: inner.impl }, inner.bytes);
-    }
-    if (isRedisSized(inner)) {
-      const snap = await inner.readSize((key) => patterns.classify(key));
-      if (snap) publishRedisSize(metrics, snap);
-    } else {
-      publishRedisSize(metrics, undefined);
-    }
+  /** Sets the gauges read at scrape time (see `RegistryGauges.refresh`). */
+  refreshGauges(): Promise<void> {
+    return this.gauges.refresh(this.slot.cache);
   }
 
   /** Closes the active implementation. */
@@ -272,8 +223,7 @@ export class CacheRegistry implements Cache {
     if (!this.enabled) return;
     const known = this.deps.patterns.patterns();
     const served = known.filter((p) => this.allowed === null || this.allowed.has(p));
-    const active = this.slot.cache;
-    if (active instanceof InstrumentedCache) active.initialiseSeries(served);
+    this.slot.cache.initialiseSeries(served);
     if (served.length < known.length) {
       this.observeOnly.initialiseSeries(known.filter((p) => !served.includes(p)));
     }
@@ -291,52 +241,5 @@ export class CacheRegistry implements Cache {
         ? cache
         : new InstrumentedCache(validated, this.instrumentation);
     return { cache: instrumented, inFlight: 0, retired: false };
-  }
-
-  private publishEnabled(previousImpl: string | undefined): void {
-    const g = this.deps.metrics.cacheEnabled;
-    if (previousImpl !== undefined && previousImpl !== this.impl) g.set({ impl: previousImpl }, 0);
-    g.set({ impl: this.impl }, this.enabled ? 1 : 0);
-  }
-
-  private publishWhitelist(before: ReadonlySet<string> | null): void {
-    const g = this.deps.metrics.patternEnabled;
-    for (const p of before ?? []) g.remove({ key_pattern: p });
-    for (const p of this.allowed ?? []) g.set({ key_pattern: p }, 1);
-  }
-}
-
-/** The implementation under the registry's wrappers (instrumentation, validation). */
-export function unwrap(cache: Cache): Cache {
-  let c = cache;
-  while (c instanceof InstrumentedCache || c instanceof ValidatingCache) c = c.inner;
-  return c;
-}
-
-/** Sets the Redis size gauges from a snapshot; without Redis (or while it is down) removes the sizes. */
-function publishRedisSize(
-  metrics: CacheRegistryOptions['metrics'],
-  snap: RedisSizeSnapshot | undefined,
-): void {
-  for (const g of [
-    metrics.redisMemoryUsed,
-    metrics.redisMemoryMax,
-    metrics.redisDbKeys,
-    metrics.redisPatternKeys,
-    metrics.redisPatternMemory,
-  ])
-    g.reset();
-  if (snap === undefined) {
-    metrics.redisUp.reset();
-    return;
-  }
-  metrics.redisUp.set(snap.up ? 1 : 0);
-  if (!snap.up) return;
-  metrics.redisMemoryUsed.set(snap.usedMemoryBytes);
-  metrics.redisMemoryMax.set(snap.maxMemoryBytes);
-  for (const [db, keys] of Object.entries(snap.dbKeys)) metrics.redisDbKeys.set({ db }, keys);
-  for (const [key_pattern, size] of snap.patterns) {
-    metrics.redisPatternKeys.set({ key_pattern }, size.keys);
-    metrics.redisPatternMemory.set({ key_pattern }, size.bytes);
   }
 }

@@ -1,4 +1,5 @@
-import type { Cache, SetOptions } from './cache.ts';
+import type { BreakerView } from './breaker-view.ts';
+import type { Cache, CacheSize, SetOptions } from './cache.ts';
 import { asFreshEntry } from './fresh-entry.ts';
 import { CacheError, fail, ok, type Result } from './result.ts';
 
@@ -87,6 +88,14 @@ export class ValidatingCache implements Cache {
 
   close(): Promise<void> {
     return this.inner.close();
+  }
+
+  get breaker(): BreakerView | undefined {
+    return this.inner.breaker;
+  }
+
+  async size(patternOf: (key: string) => string): Promise<CacheSize> {
+    return (await this.inner.size?.(patternOf)) ?? {};
   }
 
   #schema(key: string): ValueSchema | undefined {
