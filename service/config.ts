@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PATTERN_SHAPE } from './cache/key-pattern.ts';
 import { MIN_MAX_BYTES } from './estimator/shards.ts';
+import { LOG_LEVELS } from './logger.ts';
 import { checkRedisUrl, createRedactor, type Redactor, redactUrl, urlSecrets } from './redact.ts';
 import { redisTopologyProblems, redisTopologySchema } from './redis-config.ts';
 
@@ -74,8 +75,6 @@ const intList = (name: string, maxItems: number) =>
 
 /** `CACHE_IMPL` values. */
 export const CACHE_IMPLS = ['null', 'memory', 'redis'] as const;
-/** `LOG_LEVEL` values. */
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 /** Bounds of the integer settings the staging chart also validates (`k8s/config.ts`). */
 export const INT_BOUNDS = {
@@ -83,10 +82,10 @@ export const INT_BOUNDS = {
   CACHE_AB_CONTROL_PERCENT: { min: 0, max: 100 },
 } as const;
 
-// Shapes the staging chart validates too: a sentinel's host:port, the Sentinel master
-// name and a `CACHE_PATTERNS` entry.
+// What the staging chart validates too: a sentinel's host:port, the Sentinel master name,
+// the `LOG_LEVEL` values and the shape of a `CACHE_PATTERNS` entry.
 export { HOST_PORT, SENTINEL_NAME_SHAPE } from './redis-config.ts';
-export { PATTERN_SHAPE };
+export { LOG_LEVELS, PATTERN_SHAPE };
 
 const bounded = (name: keyof typeof INT_BOUNDS) =>
   int(name, INT_BOUNDS[name].min, INT_BOUNDS[name].max);
