@@ -126,6 +126,7 @@ export function patternsOwnedBy(owner: TagOwner): string[] {
     ),
   ];
 }
+
 /** Key patterns the example API uses (admitted up front by the pattern extractor). */
 export const API_KEY_PATTERNS = [...new Set(API_ROUTES.map((r) => r.keyPattern))];
 /** Route label for requests that matched no route (keeps the `route` label bounded). */
