@@ -190,7 +190,7 @@ export class CacheRegistry implements Cache {
     await this.slot.cache.close();
   }
 
-  private route<R>(key: string, op: (c: Cache) => Promise<R>): Promise<R> {
+  private route<R extends Result<unknown>>(key: string, op: (c: Cache) => Promise<R>): Promise<R> {
     if (!this.enabled) return op(this.disabled);
     if (this.allowed !== null && !this.allowed.has(this.deps.patterns.extract(key))) {
       return op(this.observeOnly);
@@ -198,14 +198,12 @@ export class CacheRegistry implements Cache {
     return this.run(op);
   }
 
-  private async run<R>(op: (c: Cache) => Promise<R>): Promise<R> {
+  private async run<R extends Result<unknown>>(op: (c: Cache) => Promise<R>): Promise<R> {
     const slot = this.slot;
     slot.inFlight++;
     try {
       const r = await op(slot.cache);
-      const failed = r as Partial<Result<unknown>>;
-      if (failed.ok === false && failed.error)
-        this.lastError = { type: failed.error.type, atMs: Date.now() };
+      if (!r.ok) this.lastError = { type: r.error.type, atMs: Date.now() };
       return r;
     } finally {
       slot.inFlight--;
