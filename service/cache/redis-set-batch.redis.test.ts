@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from '../../test/helpers/redis.ts';
+import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
+import { connectRedis, REDIS_URL } from '../../test/helpers/redis.ts';
+import { it } from '../../test/helpers/redis-fixture.ts';
 import { type OwnRedis, startRedis } from '../../test/helpers/redis-server.ts';
 import { RedisCache, type RedisCacheOptions } from './redis-cache.ts';
 import { SET_MANY } from './redis-scripts.ts';
 
-const prefix = uniquePrefix('set-batch');
-let admin: Awaited<ReturnType<typeof connectRedis>>;
 const caches: RedisCache[] = [];
 
-async function open(opts: Partial<RedisCacheOptions> = {}): Promise<RedisCache> {
+async function open(prefix: string, opts: Partial<RedisCacheOptions> = {}): Promise<RedisCache> {
   const cache = new RedisCache({ url: REDIS_URL, keyPrefix: prefix, timeoutMs: 1000, ...opts });
   caches.push(cache);
   const ready = await cache.ready();
@@ -16,8 +15,8 @@ async function open(opts: Partial<RedisCacheOptions> = {}): Promise<RedisCache> 
   return cache;
 }
 
-/** The commands (name and first key) Redis ran for our prefix while `run` ran. */
-async function commandsDuring(run: () => Promise<void>): Promise<string[]> {
+/** The commands (name and first key) Redis ran for keys under `prefix` while `run` ran. */
+async function commandsDuring(prefix: string, run: () => Promise<void>): Promise<string[]> {
   const monitor = await connectRedis();
   const seen: string[] = [];
   await monitor.monitor((line) => {
@@ -31,21 +30,18 @@ async function commandsDuring(run: () => Promise<void>): Promise<string[]> {
   return seen;
 }
 
-beforeAll(async () => {
-  admin = await connectRedis();
-});
-afterAll(async () => {
-  await Promise.all(caches.map((c) => c.close()));
-  if (!admin) return;
-  await deletePrefix(admin, prefix);
-  admin.destroy();
+afterEach(async () => {
+  await Promise.all(caches.splice(0).map((c) => c.close()));
 });
 
 describe('RedisCache batches the sets of one turn (standalone)', () => {
-  it('300 concurrent sets: 2 script calls at maxSetBatch 256; values, jittered TTLs and tag sets as one by one', async () => {
-    const cache = await open();
+  it('300 concurrent sets: 2 script calls at maxSetBatch 256; values, jittered TTLs and tag sets as one by one', async ({
+    admin,
+    prefix,
+  }) => {
+    const cache = await open(prefix);
     let results: unknown[] = [];
-    const commands = await commandsDuring(async () => {
+    const commands = await commandsDuring(prefix, async () => {
       results = await Promise.all(
         Array.from({ length: 300 }, (_, i) =>
           cache.set(
@@ -87,10 +83,13 @@ describe('RedisCache batches the sets of one turn (standalone)', () => {
     expect(await admin.exists(`${prefix}v:batch:1`)).toBe(1);
   });
 
-  it('a write that fails in the batch fails alone, with its own error, counted once per write', async () => {
-    const cache = await open();
+  it('a write that fails in the batch fails alone, with its own error, counted once per write', async ({
+    admin,
+    prefix,
+  }) => {
+    const cache = await open(prefix);
     const opErrors: string[] = [];
-    const counting = await open({ onOpError: (e) => opErrors.push(e.type) });
+    const counting = await open(prefix, { onOpError: (e) => opErrors.push(e.type) });
     await admin.set(`${prefix}t:not-a-set`, 'x');
     for (const c of [cache, counting]) {
       const results = await Promise.all([
@@ -113,8 +112,11 @@ describe('RedisCache batches the sets of one turn (standalone)', () => {
     expect(await admin.get(`${prefix}v:w:1`)).toBe('1');
   });
 
-  it('keeps the order of a turn: a set before a del, a get, an invalidation or close() goes first', async () => {
-    const cache = await open();
+  it('keeps the order of a turn: a set before a del, a get, an invalidation or close() goes first', async ({
+    admin,
+    prefix,
+  }) => {
+    const cache = await open(prefix);
     const [setA, delA] = await Promise.all([
       cache.set('order:a', 'a', { ttlMs: 60_000 }),
       cache.del('order:a'),
@@ -138,17 +140,20 @@ describe('RedisCache batches the sets of one turn (standalone)', () => {
     expect(inv).toEqual({ ok: true, value: 1 });
     expect(await admin.exists(`${prefix}v:order:c`)).toBe(0);
 
-    const closing = await open();
+    const closing = await open(prefix);
     const last = closing.set('order:d', 'd', { ttlMs: 60_000 });
     await closing.close();
     expect(await last).toEqual({ ok: true, value: true });
     expect(await admin.get(`${prefix}v:order:d`)).toBe('"d"');
   });
 
-  it('maxSetBatch 1, or a lone set: one SET (tagged: the tagged-set script) per set, as before batching', async () => {
-    const one = await open({ maxSetBatch: 1 });
-    const batching = await open();
-    const commands = await commandsDuring(async () => {
+  it('maxSetBatch 1, or a lone set: one SET (tagged: the tagged-set script) per set, as before batching', async ({
+    admin,
+    prefix,
+  }) => {
+    const one = await open(prefix, { maxSetBatch: 1 });
+    const batching = await open(prefix);
+    const commands = await commandsDuring(prefix, async () => {
       await Promise.all([
         one.set('one:1', 1, { ttlMs: 60_000 }),
         one.set('one:2', 2, { ttlMs: 60_000 }),
@@ -161,8 +166,8 @@ describe('RedisCache batches the sets of one turn (standalone)', () => {
     expect(await admin.sMembers(`${prefix}t:lone`)).toEqual([`${prefix}v:lone:2`]);
   });
 
-  it('survives SCRIPT FLUSH in a batch (EVALSHA falls back to EVAL)', async () => {
-    const cache = await open();
+  it('survives SCRIPT FLUSH in a batch (EVALSHA falls back to EVAL)', async ({ admin, prefix }) => {
+    const cache = await open(prefix);
     await admin.scriptFlush();
     const results = await Promise.all(
       [1, 2, 3].map((i) => cache.set(`flushed:${i}`, i, { ttlMs: 60_000, tags: ['flushed'] })),
@@ -181,7 +186,9 @@ describe('a batch of sets at maxmemory (own redis-server, noeviction)', () => {
     await redis?.stop();
   });
 
-  it('every write of the batch is refused as oom (each counted), reads still work, breaker closed', async () => {
+  it('every write of the batch is refused as oom (each counted), reads still work, breaker closed', async ({
+    prefix,
+  }) => {
     if (!redis) throw new Error('no redis-server');
     const own = await connectRedis(redis.url);
     const opErrors: string[] = [];
