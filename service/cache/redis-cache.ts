@@ -70,7 +70,9 @@ export interface RedisCacheOptions {
    * Most sets sent as one batch (standalone and Sentinel): concurrent sets within one
    * event-loop turn go as one script call (`SET_MANY`), each write atomic with its tags and
    * reported on its own; 1 sends every set on its own (SET, or the tagged-set script).
-   * Cluster: every set on its own. @default 256
+   * Cluster: every set on its own. Small batches keep several script calls in flight, so
+   * Redis runs one while the next is built (1,000 sets in flight: 32 did 0.92–1.10 × raw
+   * SET over three runs, 256 did 0.69–1.49). @default 32
    */
   readonly maxSetBatch?: number;
   /** Called with every client error (they are also returned as Results); e.g. a rate-limited log. */
@@ -162,7 +164,7 @@ export class RedisCache implements Cache {
     this.#jitter = opts.ttlJitterRatio ?? REDIS_TTL_JITTER;
     this.#random = opts.random ?? Math.random;
     this.#maxBatch = opts.maxGetBatch ?? 512;
-    this.#maxSetBatch = opts.maxSetBatch ?? 256;
+    this.#maxSetBatch = opts.maxSetBatch ?? 32;
     if (!(this.#maxSetBatch >= 1)) {
       throw new RangeError(`maxSetBatch must be >= 1, got ${this.#maxSetBatch}`);
     }

@@ -39,7 +39,7 @@ describe('RedisCache batches the sets of one turn (standalone)', () => {
     admin,
     prefix,
   }) => {
-    const cache = await open(prefix);
+    const cache = await open(prefix, { maxSetBatch: 256 });
     let results: unknown[] = [];
     const commands = await commandsDuring(prefix, async () => {
       results = await Promise.all(
