@@ -37,6 +37,7 @@ load: $(NODE_DEPS) ## drive the example API: make load URL=http://127.0.0.1:8900
 bench: $(NODE_DEPS) ## micro-benchmarks with same-run baselines (not part of make test)
 	npx tsx scripts/bench.ts
 	npx tsx scripts/bench-estimator.ts
+	npx tsx scripts/bench-scrape.ts
 	npx tsx scripts/bench-redis.ts
 
 .PHONY: phase2-report

@@ -1,4 +1,3 @@
-import { Registry } from 'prom-client';
 import { API_KEY_PATTERNS } from './api/routes-table.ts';
 import { API_VALUE_POLICY } from './api/value-shapes.ts';
 import type { AppDeps } from './app.ts';
@@ -22,6 +21,7 @@ import { MrcEstimator } from './estimator/estimator.ts';
 import { registerEstimatorGauges } from './estimator/metrics.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics/registry.ts';
+import { ScrapeRegistry } from './metrics/scrape-family.ts';
 import { type RuntimeSettings, runtimeSettings } from './runtime-config.ts';
 import { MetaSheetSource } from './source/metasheet-source.ts';
 
@@ -119,7 +119,8 @@ export function buildDeps(
   logger: Logger,
   isDraining?: () => boolean,
 ): AppDeps & { readonly settings: RuntimeSettings } {
-  const metrics = createMetrics(new Registry());
+  // ScrapeRegistry: the estimator's scrape-time families render themselves (same text).
+  const metrics = createMetrics(new ScrapeRegistry());
   // The start is the first good load: without it these read 0 and the reload alert fires.
   metrics.configLastReloadSuccessful.set(1);
   metrics.configLastReloadSuccessTime.set(Date.now() / 1000);

@@ -43,6 +43,21 @@ describe('GetBatcher', () => {
     expect(replies).toEqual([fail(error), fail(error)]);
   });
 
+  it('sends a key asked for several times in one turn once and hands its reply to each waiter', async () => {
+    const sent: string[][] = [];
+    const batcher = new GetBatcher(3, async (keys) => {
+      sent.push(keys);
+      return ok(keys.map((k) => `v(${k})`));
+    });
+    const replies = await collect(batcher, ['hot', 'a', 'hot', 'b', 'hot', 'c', 'hot']);
+    // maxBatch counts distinct keys: hot, a, b fill the first batch; then hot, c.
+    expect(sent).toEqual([
+      ['hot', 'a', 'b'],
+      ['hot', 'c'],
+    ]);
+    expect(replies).toEqual(['hot', 'a', 'hot', 'b', 'hot', 'c', 'hot'].map((k) => ok(`v(${k})`)));
+  });
+
   it('rejects maxBatch < 1', () => {
     expect(() => new GetBatcher(0, async () => ok([]))).toThrow(/maxBatch must be >= 1, got 0/);
   });

@@ -4,14 +4,25 @@ import type { Result } from './result.ts';
 export type BatchWaiter = (reply: Result<string | null>) => void;
 
 /**
+ * Receives the whole batch's replies and the index of its own key in them (no per-get
+ * Result is built: the caller maps its reply straight into its own Result).
+ */
+export type BatchReader = (replies: Result<(string | null)[]>, index: number) => void;
+
+/**
  * Collects the GETs issued in one turn of the event loop (until the microtask queue
  * drains) and sends them as one batch: `send(keys)` resolves to one reply per key, in
- * order. A full batch (`maxBatch`) goes at once. One command per batch instead of one
- * per key is what lets ~10^5 concurrent gets per second fit in one Node core.
+ * order. A key asked for several times in one turn (a hot key) is sent once and its
+ * reply handed to each waiter. A full batch (`maxBatch` distinct keys) goes at once. One
+ * command per batch instead of one per key is what lets ~10^5 concurrent gets per second
+ * fit in one Node core.
  */
 export class GetBatcher {
   #keys: string[] = [];
-  #waiters: BatchWaiter[] = [];
+  /** Position of each key of the pending batch in `#keys`. */
+  #index = new Map<string, number>();
+  #readers: BatchReader[] = [];
+  #slots: number[] = [];
   #scheduled = false;
 
   /** @param maxBatch keys per batch, >= 1. @param send fetches the keys; must not reject. */
@@ -23,8 +34,19 @@ export class GetBatcher {
   }
 
   add(key: string, waiter: BatchWaiter): void {
-    this.#keys.push(key);
-    this.#waiters.push(waiter);
+    this.read(key, (r, i) => waiter(r.ok ? { ok: true, value: r.value[i] ?? null } : r));
+  }
+
+  /** Like `add`, but `reader` maps the batch's replies itself (the hot path). */
+  read(key: string, reader: BatchReader): void {
+    let slot = this.#index.get(key);
+    if (slot === undefined) {
+      slot = this.#keys.length;
+      this.#keys.push(key);
+      this.#index.set(key, slot);
+    }
+    this.#slots.push(slot);
+    this.#readers.push(reader);
     if (this.#keys.length >= this.maxBatch) this.#flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
@@ -36,13 +58,14 @@ export class GetBatcher {
     this.#scheduled = false;
     if (this.#keys.length === 0) return;
     const keys = this.#keys;
-    const waiters = this.#waiters;
+    const readers = this.#readers;
+    const slots = this.#slots;
     this.#keys = [];
-    this.#waiters = [];
+    this.#index = new Map();
+    this.#readers = [];
+    this.#slots = [];
     void this.send(keys).then((r) => {
-      for (let i = 0; i < waiters.length; i++) {
-        waiters[i]?.(r.ok ? { ok: true, value: r.value[i] ?? null } : r);
-      }
+      for (let i = 0; i < readers.length; i++) readers[i]?.(r, slots[i] ?? 0);
     });
   };
 }

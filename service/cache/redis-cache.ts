@@ -16,12 +16,14 @@ import {
   INVALIDATE_TAG,
   type LuaScript,
   REGISTER_TAG_SLOT,
+  SET_MANY,
   SET_WITH_TAGS,
 } from './redis-scripts.ts';
 import { type PatternSize, RedisSizeProbe, type RedisSizeSnapshot } from './redis-size.ts';
 import { type RedisTopology, StandaloneTopology } from './redis-topology.ts';
 import { exceedsBytes, jitteredTtl, parseReply, serialize } from './redis-values.ts';
 import { CacheError, type CacheErrorType, fail, ok, type Result } from './result.ts';
+import { type PendingSet, SetBatcher } from './set-batcher.ts';
 import { TimeoutQueue } from './with-timeout.ts';
 
 /** Default `ttlJitterRatio`: TTLs are stretched by a random 0–10 %. */
@@ -64,6 +66,15 @@ export interface RedisCacheOptions {
    * @default 512
    */
   readonly maxGetBatch?: number;
+  /**
+   * Most sets sent as one batch (standalone and Sentinel): concurrent sets within one
+   * event-loop turn go as one script call (`SET_MANY`), each write atomic with its tags and
+   * reported on its own; 1 sends every set on its own (SET, or the tagged-set script).
+   * Cluster: every set on its own. Small batches keep several script calls in flight, so
+   * Redis runs one while the next is built (1,000 sets in flight: 32 did 0.92–1.10 × raw
+   * SET over three runs, 256 did 0.69–1.49). @default 32
+   */
+  readonly maxSetBatch?: number;
   /** Called with every client error (they are also returned as Results); e.g. a rate-limited log. */
   readonly onClientError?: (err: Error) => void;
   /** Called with every failed op and the node it was for (e.g. a per-shard error counter). */
@@ -121,6 +132,12 @@ export class RedisCache implements Cache {
   readonly #random: () => number;
   readonly #maxBatch: number;
   readonly #batchers = new Map<string, GetBatcher>();
+  /** 1 (or a Cluster): sets are not batched. */
+  readonly #maxSetBatch: number;
+  readonly #setBatchers = new Map<string, SetBatcher>();
+  /** `<prefix>v:` and `<prefix>t:`, built once. */
+  readonly #valuePrefix: string;
+  readonly #tagPrefix: string;
   readonly #onNodeError: ((node: string, error: CacheError) => void) | undefined;
   /** Scrubs the credentials (URL, password) from messages shown in `status` (/internal/cache). */
   readonly #redact: Redactor;
@@ -147,6 +164,12 @@ export class RedisCache implements Cache {
     this.#jitter = opts.ttlJitterRatio ?? REDIS_TTL_JITTER;
     this.#random = opts.random ?? Math.random;
     this.#maxBatch = opts.maxGetBatch ?? 512;
+    this.#maxSetBatch = opts.maxSetBatch ?? 32;
+    if (!(this.#maxSetBatch >= 1)) {
+      throw new RangeError(`maxSetBatch must be >= 1, got ${this.#maxSetBatch}`);
+    }
+    this.#valuePrefix = `${opts.keyPrefix}v:`;
+    this.#tagPrefix = `${opts.keyPrefix}t:`;
     this.#onNodeError = opts.onNodeError;
     this.#breakerOptions = { ...opts.breaker, clock };
     this.#timeouts = new TimeoutQueue(opts.timeoutMs ?? 50, clock);
@@ -175,7 +198,7 @@ export class RedisCache implements Cache {
     // burst of tagged writes does not turn into a burst of NOSCRIPT round trips.
     this.topology.onReady((send) => {
       this.#notReadyType = 'connection';
-      for (const script of [SET_WITH_TAGS, INVALIDATE_TAG, REGISTER_TAG_SLOT]) {
+      for (const script of [SET_WITH_TAGS, SET_MANY, INVALIDATE_TAG, REGISTER_TAG_SLOT]) {
         send(['SCRIPT', 'LOAD', script.source]).catch(() => {});
       }
     });
@@ -309,9 +332,11 @@ export class RedisCache implements Cache {
         (reply) => parseReply<T>(reply, max),
       );
     }
+    // Batched by the caller's key (the prefix is added when the batch goes): a hot key
+    // asked for again in this turn costs one Map lookup of a string it has hashed before.
     const batcher = this.#batcherFor(this.topology.nodeOf(vkey));
     return new Promise((resolve) => {
-      batcher.add(vkey, (r) => resolve(r.ok ? parseReply<T>(r.value, max) : r));
+      batcher.read(key, (r, i) => resolve(r.ok ? parseReply<T>(r.value[i] ?? null, max) : r));
     });
   }
 
@@ -339,6 +364,11 @@ export class RedisCache implements Cache {
     }
     const ttl = String(jitteredTtl(opts.ttlMs, this.#jitter, this.#random));
     const tags = opts.tags ?? [];
+    if (this.#maxSetBatch > 1 && this.topology.multiKeyAnySlot) {
+      const tagKeys = tags.length === 0 ? NO_KEYS : tags.map((t) => this.#tagKey(t));
+      const batcher = this.#setBatcherFor(node);
+      return new Promise((resolve) => batcher.add({ key: vkey, json, ttl, tagKeys }, resolve));
+    }
     if (tags.length === 0) {
       return this.#call(
         node,
@@ -438,6 +468,9 @@ export class RedisCache implements Cache {
   }
 
   close(): Promise<void> {
+    // Sets still waiting for the end of this turn go out first, as they did when every
+    // set was sent at once.
+    if (this.#closed === undefined) for (const b of this.#setBatchers.values()) b.flush();
     this.#closed ??= this.#shutdown();
     return this.#closed;
   }
@@ -452,16 +485,79 @@ export class RedisCache implements Cache {
   #batcherFor(node: string): GetBatcher {
     let b = this.#batchers.get(node);
     if (b === undefined) {
+      const prefix = this.#valuePrefix;
       b = new GetBatcher(this.#maxBatch, (keys) =>
         this.#call(
           node,
-          () => this.topology.mGetOnNode(node, keys),
+          () =>
+            this.topology.mGetOnNode(
+              node,
+              keys.map((k) => prefix + k),
+            ),
           (r) => ok(r),
         ),
       );
       this.#batchers.set(node, b);
     }
     return b;
+  }
+
+  /** One set batcher per node (standalone and Sentinel: one). */
+  #setBatcherFor(node: string): SetBatcher {
+    let b = this.#setBatchers.get(node);
+    if (b === undefined) {
+      b = new SetBatcher(this.#maxSetBatch, SET_BATCH_CHARS, (entries) =>
+        this.#sendSets(node, entries),
+      );
+      this.#setBatchers.set(node, b);
+    }
+    return b;
+  }
+
+  /**
+   * The writes of one batch: a lone write as before (SET, or the tagged-set script), several
+   * as one `SET_MANY` call under one breaker decision and one deadline, as a batch of gets.
+   * A failure of the call fails every write (the hooks see it once, as for a batch of gets);
+   * a write the script reports as failed (OOM, WRONGTYPE) fails alone, counted on its own.
+   */
+  #sendSets(node: string, entries: PendingSet[]): Promise<readonly Result<boolean>[]> {
+    const first = entries[0];
+    if (entries.length === 1 && first !== undefined) {
+      const { key, json, ttl, tagKeys } = first;
+      const one =
+        tagKeys.length === 0
+          ? this.#call(node, () => this.topology.send(key, ['SET', key, json, 'PX', ttl]), stored)
+          : this.#call(
+              node,
+              () => this.#eval(SET_WITH_TAGS, [key, ...tagKeys], [json, ttl]),
+              stored,
+            );
+      return one.then((r) => [r]);
+    }
+    const keys: string[] = [];
+    const args: string[] = [];
+    for (const e of entries) {
+      keys.push(e.key);
+      for (const t of e.tagKeys) keys.push(t);
+      args.push(String(e.tagKeys.length), e.json, e.ttl);
+    }
+    return this.#call(
+      node,
+      () => this.#eval(SET_MANY, keys, args),
+      (reply) =>
+        Array.isArray(reply)
+          ? ok<unknown[]>(reply)
+          : fail<unknown[]>(new CacheError('internal', 'SET_MANY did not reply with an array')),
+    ).then((r) => {
+      if (!r.ok) return entries.map(() => r);
+      const breaker = this.#breakerFor(node);
+      return entries.map((_, i) => {
+        const v = r.value[i];
+        if (v === 1) return STORED;
+        const message = typeof v === 'string' ? v : 'no reply for this write in the batch';
+        return this.#failed<boolean>(node, breaker, new ErrorReply(message));
+      });
+    });
   }
 
   /**
@@ -475,6 +571,8 @@ export class RedisCache implements Cache {
     map: (reply: R) => Result<V>,
   ): Promise<Result<V>> {
     if (this.#closed) return Promise.resolve(fail(new CacheError('connection', 'cache closed')));
+    // Writes waiting for the end of the turn go to this node before this command does.
+    if (this.#setBatchers.size > 0) this.#setBatchers.get(node)?.flush();
     const breaker = this.#breakerFor(node);
     if (!breaker.tryAcquire()) {
       return Promise.resolve(fail(new CacheError('circuit_open', 'Redis circuit open')));
@@ -575,25 +673,30 @@ export class RedisCache implements Cache {
     keys: readonly string[],
     args: readonly string[],
   ): Promise<unknown> {
-    const tail = [String(keys.length), ...keys, ...args];
+    const command = ['EVALSHA', script.sha1, String(keys.length)];
+    for (const k of keys) command.push(k);
+    for (const a of args) command.push(a);
     const first = keys[0];
     try {
-      return await this.topology.send(first, ['EVALSHA', script.sha1, ...tail]);
+      return await this.topology.send(first, command);
     } catch (err) {
       if (!(err instanceof ErrorReply) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return this.topology.send(first, ['EVAL', script.source, ...tail]);
+      return this.topology.send(first, ['EVAL', script.source, ...command.slice(2)]);
     }
   }
 
   #valueKey(key: string): string {
-    return `${this.keyPrefix}v:${key}`;
+    return this.#valuePrefix + key;
   }
 
   #tagKey(tag: string): string {
-    return `${this.keyPrefix}t:${tag}`;
+    return this.#tagPrefix + tag;
   }
 }
 
+/** A batch of sets also goes once it holds this many characters of JSON. */
+const SET_BATCH_CHARS = 1 << 20;
+const NO_KEYS: readonly string[] = Object.freeze([]);
 const STORED: Result<boolean> = Object.freeze(ok(true));
 const stored = (): Result<boolean> => STORED;
 

@@ -27,6 +27,38 @@ return 1
 `);
 
 /**
+ * A batch of writes (the sets of one event-loop turn), each as `SET_WITH_TAGS` does it.
+ * Per write, ARGV holds 3 values: its number of tags n, its JSON, its TTL in ms; KEYS
+ * holds its value key, then its n tag sets. Each write is atomic on its own (the script
+ * as a whole is too). Returns one element per write: 1, or the error message of the
+ * command that failed (e.g. OOM, WRONGTYPE): one write failing does not fail the others.
+ */
+export const SET_MANY = script(`
+local function failed(r)
+  if type(r) == 'table' and r.err then return r.err end
+  return false
+end
+local out = {}
+local k = 1
+for e = 1, #ARGV, 3 do
+  local n = tonumber(ARGV[e])
+  local ttl = tonumber(ARGV[e + 2])
+  local vkey = KEYS[k]
+  local err = failed(redis.pcall('SET', vkey, ARGV[e + 1], 'PX', ttl))
+  for i = k + 1, k + n do
+    if err then break end
+    err = failed(redis.pcall('SADD', KEYS[i], vkey))
+    if not err and redis.call('PTTL', KEYS[i]) < ttl then
+      err = failed(redis.pcall('PEXPIRE', KEYS[i], ttl))
+    end
+  end
+  out[#out + 1] = err or 1
+  k = k + 1 + n
+end
+return out
+`);
+
+/**
  * KEYS[1] tag set. Deletes every member and the set itself atomically (no reader sees
  * half a tag invalidated). Returns `{removed, member...}`: how many member keys existed,
  * then every member (an L1 uses them to drop exactly those keys on other replicas).

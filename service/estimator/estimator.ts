@@ -275,19 +275,28 @@ function estimateOf(
     tagPattern: tagPatterns.get(pattern) ?? null,
     cumulative: m.cumulativeByBytes(CURVE_SIZES_BYTES),
     atSizes: {
-      entries: points(sizesEntries, (s) => m.hitRatioAtEntries(s)),
-      bytes: points(sizesBytes, (s) => m.hitRatioAtBytes(s)),
+      entries: pointsOf(sizesEntries, m.hitRatiosAtEntries(sizesEntries)),
+      bytes: pointsOf(sizesBytes, m.hitRatiosAtBytes(sizesBytes)),
     },
   };
 }
 
-function points(sizes: readonly number[], at: (size: number) => number | null): CurvePoint[] {
+function points(
+  sizes: readonly number[],
+  at: (size: number, index: number) => number | null,
+): CurvePoint[] {
   const out: CurvePoint[] = [];
-  for (const size of sizes) {
-    const hitRatio = at(size);
+  for (let i = 0; i < sizes.length; i++) {
+    const size = sizes[i] ?? 0;
+    const hitRatio = at(size, i);
     if (hitRatio !== null) out.push({ size, hitRatio: Math.round(hitRatio * 1e4) / 1e4 });
   }
   return out;
+}
+
+/** `points` of ratios already read, one per size (null: none yet). */
+function pointsOf(sizes: readonly number[], ratios: readonly (number | null)[]): CurvePoint[] {
+  return points(sizes, (_, i) => ratios[i] ?? null);
 }
 
 /** `from, 2·from, 4·from, …` until past `to` (at most 48 points). */

@@ -1,5 +1,11 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import { METRICS } from '../metrics/names.ts';
+import {
+  type EmitSeries,
+  LabelInterner,
+  ScrapeFamily,
+  type SeriesLabels,
+} from '../metrics/scrape-family.ts';
 import {
   CURVE_SIZES_BYTES,
   type MrcEstimator,
@@ -19,7 +25,7 @@ import {
  */
 export function registerEstimatorGauges(registry: Registry, estimator: MrcEstimator): void {
   let cached: PatternEstimate[] | undefined;
-  // prom-client calls every collect() synchronously within one scrape: compute once, and
+  // The registry collects every family synchronously within one scrape: compute once, and
   // forget it at the next microtask so the next scrape sees fresh values.
   const snapshot = (): PatternEstimate[] => {
     if (cached) return cached;
@@ -30,101 +36,84 @@ export function registerEstimatorGauges(registry: Registry, estimator: MrcEstima
     });
     return value;
   };
-  const registers = [registry];
-  /** A gauge refilled at each scrape from `rows()` (the pattern estimates by default). */
-  const gaugeOf = <T>(
-    m: { name: string; help: string; labels: readonly string[] },
+  /** A family recomputed at each scrape from `rows()`; label objects interned across scrapes. */
+  const familyOf = <T, L extends string>(
+    m: { name: string; help: string; labels: readonly L[] },
+    type: 'gauge' | 'counter',
     rows: () => readonly T[],
-    fill: (g: Gauge, row: T) => void,
-  ) =>
-    new Gauge({
+    fill: (emit: EmitSeries<L>, labels: LabelInterner<L>, row: T) => void,
+  ) => {
+    const labels = new LabelInterner(m.labels);
+    return new ScrapeFamily<L>({
       name: m.name,
       help: m.help,
       labelNames: m.labels,
-      registers,
-      collect() {
-        this.reset();
-        for (const row of rows()) fill(this, row);
+      type,
+      registry,
+      collect(emit) {
+        for (const row of rows()) fill(emit, labels, row);
       },
     });
-  const gauge = (
-    m: { name: string; help: string; labels: readonly string[] },
-    fill: (g: Gauge, e: PatternEstimate) => void,
-  ) => gaugeOf(m, snapshot, fill);
-  gauge(METRICS.estimatedHitRatio, (g, e) => {
-    for (const p of e.atSizes.entries) {
-      g.set({ key_pattern: e.pattern, size_entries: String(p.size) }, p.hitRatio);
-    }
+  };
+  const gauge = <L extends string>(
+    m: { name: string; help: string; labels: readonly L[] },
+    fill: (emit: EmitSeries<L>, labels: LabelInterner<L>, e: PatternEstimate) => void,
+  ) => familyOf(m, 'gauge', snapshot, fill);
+  gauge(METRICS.estimatedHitRatio, (emit, labels, e) => {
+    for (const p of e.atSizes.entries) emit(labels.of(e.pattern, String(p.size)), p.hitRatio);
   });
-  gauge(METRICS.estimatedHitRatioBytes, (g, e) => {
-    for (const p of e.atSizes.bytes) {
-      g.set({ key_pattern: e.pattern, size_bytes: String(p.size) }, p.hitRatio);
-    }
+  gauge(METRICS.estimatedHitRatioBytes, (emit, labels, e) => {
+    for (const p of e.atSizes.bytes) emit(labels.of(e.pattern, String(p.size)), p.hitRatio);
   });
-  gauge(METRICS.estimatedWorkingSetBytes, (g, e) =>
-    g.set({ key_pattern: e.pattern }, Math.round(e.workingSet.bytes)),
+  gauge(METRICS.estimatedWorkingSetBytes, (emit, labels, e) =>
+    emit(labels.of(e.pattern), Math.round(e.workingSet.bytes)),
   );
-  gauge(METRICS.estimatedWorkingSetEntries, (g, e) =>
-    g.set({ key_pattern: e.pattern }, Math.round(e.workingSet.entries)),
+  gauge(METRICS.estimatedWorkingSetEntries, (emit, labels, e) =>
+    emit(labels.of(e.pattern), Math.round(e.workingSet.entries)),
   );
-  gauge(METRICS.estimatedTagSetBytes, (g, e) => {
+  gauge(METRICS.estimatedTagSetBytes, (emit, labels, e) => {
     if (e.tagPattern !== null) {
-      g.set(
-        { key_pattern: e.pattern, tag_pattern: e.tagPattern },
-        Math.round(e.workingSet.sharedBytes),
-      );
+      emit(labels.of(e.pattern, e.tagPattern), Math.round(e.workingSet.sharedBytes));
     }
   });
   const tagSets = (): TagSetEstimate[] => estimator.tagSetEstimates();
-  gaugeOf(METRICS.estimatedTagSets, tagSets, (g, t) =>
-    g.set({ tag_pattern: t.tagPattern }, Math.round(t.entries)),
+  familyOf(METRICS.estimatedTagSets, 'gauge', tagSets, (emit, labels, t) =>
+    emit(labels.of(t.tagPattern), Math.round(t.entries)),
   );
-  gaugeOf(METRICS.estimatedTagSetsBytes, tagSets, (g, t) =>
-    g.set({ tag_pattern: t.tagPattern }, Math.round(t.bytes)),
+  familyOf(METRICS.estimatedTagSetsBytes, 'gauge', tagSets, (emit, labels, t) =>
+    emit(labels.of(t.tagPattern), Math.round(t.bytes)),
   );
-  gauge(METRICS.estimatorSamplingRate, (g, e) => g.set({ key_pattern: e.pattern }, e.samplingRate));
+  gauge(METRICS.estimatorSamplingRate, (emit, labels, e) =>
+    emit(labels.of(e.pattern), e.samplingRate),
+  );
   const sr = METRICS.estimatorSharedReplicas;
-  new Gauge({ name: sr.name, help: sr.help, registers }).set(estimator.sharedReplicas);
+  new Gauge({ name: sr.name, help: sr.help, registers: [registry] }).set(estimator.sharedReplicas);
 
   // Counters must never go down: float rounding across a sampling-rate drop could shave an
   // ulp, which Prometheus would read as a reset. Export the running maximum.
-  const last = new Map<string, number>();
-  const monotonic = (id: string, value: number): number => {
-    const v = Math.max(last.get(id) ?? 0, value);
-    last.set(id, v);
-    return v;
-  };
-  const sizeLabels = CURVE_SIZES_BYTES.map(String);
-  const eg = METRICS.estimatedGets;
-  new Counter({
-    name: eg.name,
-    help: eg.help,
-    labelNames: eg.labels,
-    registers,
-    collect() {
-      this.reset();
-      for (const e of snapshot()) {
-        this.inc({ key_pattern: e.pattern }, monotonic(e.pattern, e.cumulative.gets));
-      }
-    },
+  const lastGets = new Map<string, number>();
+  familyOf(METRICS.estimatedGets, 'counter', snapshot, (emit, labels, e) => {
+    const v = Math.max(lastGets.get(e.pattern) ?? 0, e.cumulative.gets);
+    lastGets.set(e.pattern, v);
+    emit(labels.of(e.pattern), v);
   });
-  const eh = METRICS.estimatedHits;
-  new Counter({
-    name: eh.name,
-    help: eh.help,
-    labelNames: eh.labels,
-    registers,
-    collect() {
-      this.reset();
-      for (const e of snapshot()) {
-        e.cumulative.hits.forEach((h, i) => {
-          const size = sizeLabels[i] ?? '';
-          this.inc(
-            { key_pattern: e.pattern, size_bytes: size },
-            monotonic(`${e.pattern} ${size}`, h),
-          );
-        });
-      }
-    },
+  const sizeLabels = CURVE_SIZES_BYTES.map(String);
+  /** Per pattern: the label object and the running maximum of each curve size. */
+  const hitSeries = new Map<string, { labels: SeriesLabels<string>[]; last: Float64Array }>();
+  familyOf(METRICS.estimatedHits, 'counter', snapshot, (emit, interner, e) => {
+    let s = hitSeries.get(e.pattern);
+    if (s === undefined) {
+      s = {
+        labels: sizeLabels.map((size) => interner.of(e.pattern, size)),
+        last: new Float64Array(sizeLabels.length),
+      };
+      hitSeries.set(e.pattern, s);
+    }
+    const hits = e.cumulative.hits;
+    for (let i = 0; i < hits.length && i < s.labels.length; i++) {
+      const v = Math.max(s.last[i] ?? 0, hits[i] ?? 0);
+      s.last[i] = v;
+      emit(s.labels[i] as SeriesLabels<string>, v);
+    }
   });
 }

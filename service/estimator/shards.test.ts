@@ -51,6 +51,16 @@ describe('ShardsMrc cache model', () => {
     expect(m.workingSet(6)).toEqual({ entries: 2, bytes: 40, sharedBytes: 0 });
   });
 
+  it('hitRatiosAt{Entries,Bytes} give exactly what one hitRatioAt call per size gives, sizes in any order', () => {
+    const m = new ShardsMrc({ maxBytes: 60_000 });
+    const sizes = [0, 1, 7, 64, 65, 100, 3, 1_000_000, 1024, 5_000, 100, 2 ** 40];
+    expect(m.hitRatiosAtEntries(sizes)).toEqual(sizes.map(() => null));
+    replay(zipfTrace(1.0, { accesses: 40_000, universe: 20_000, seed: 5 }), m);
+    expect(m.hitRatiosAtEntries(sizes)).toEqual(sizes.map((s) => m.hitRatioAtEntries(s)));
+    expect(m.hitRatiosAtBytes(sizes)).toEqual(sizes.map((s) => m.hitRatioAtBytes(s)));
+    expect(m.rate).toBeLessThan(1); // the rescaled (sampled) histograms too
+  });
+
   it('equals the exact simulator at rate 1 (same model, no sampling) on a trace with TTLs and deletes', () => {
     const trace = zipfTrace(0.9, {
       accesses: 30_000,

@@ -244,6 +244,35 @@ export class ShardsMrc {
   }
 
   /**
+   * `hitRatioAtEntries` at every size of `sizes` (any order; same values) in one pass over
+   * the histogram: what a scrape needs for the configured sizes.
+   */
+  hitRatiosAtEntries(sizes: readonly number[]): (number | null)[] {
+    return this.ratios(this.hitsByEntries, sizes, (s) => s >= 1);
+  }
+
+  /** `hitRatioAtBytes` at every size of `sizes` (any order; same values), in one pass. */
+  hitRatiosAtBytes(sizes: readonly number[]): (number | null)[] {
+    return this.ratios(this.hitsByBytes, sizes, (s) => s > 0);
+  }
+
+  private ratios(
+    h: SizeHistogram,
+    sizes: readonly number[],
+    any: (size: number) => boolean,
+  ): (number | null)[] {
+    if (this.getsTotal === 0) return sizes.map(() => null);
+    const { order, ascending } = ascendingOf(sizes);
+    const hits = h.atMostMany(ascending);
+    const out = new Array<number | null>(sizes.length);
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k] ?? 0;
+      out[i] = this.ratio(hits[k] ?? 0, any(ascending[k] ?? 0));
+    }
+    return out;
+  }
+
+  /**
    * Estimated live keys, their bytes and the shared part of those bytes (sizes seen at set),
    * after expiring at `nowMs`.
    */
@@ -382,4 +411,19 @@ export class ShardsMrc {
     );
     this.compact(2 * this.cap);
   }
+}
+
+/** `sizes` sorted, and where each came from; cached per array (the configured sizes). */
+const ascendingCache = new WeakMap<
+  readonly number[],
+  { readonly order: readonly number[]; readonly ascending: readonly number[] }
+>();
+function ascendingOf(sizes: readonly number[]) {
+  let known = ascendingCache.get(sizes);
+  if (known === undefined) {
+    const order = sizes.map((_, i) => i).sort((a, b) => (sizes[a] ?? 0) - (sizes[b] ?? 0));
+    known = { order, ascending: order.map((i) => sizes[i] ?? 0) };
+    ascendingCache.set(sizes, known);
+  }
+  return known;
 }

@@ -1,4 +1,5 @@
-import { Counter, type LabelValues, type Registry } from 'prom-client';
+import type { LabelValues, Registry } from 'prom-client';
+import { ScrapeFamily } from './scrape-family.ts';
 
 /** One series of a `CellCounter`: increment `value` directly on a hot path. */
 export interface CounterCell {
@@ -6,27 +7,28 @@ export interface CounterCell {
 }
 
 /**
- * A prom-client counter whose series are plain number cells, folded into the counter at
- * scrape time (`collect`). A labelled `Counter.inc` hashes and validates its labels on
- * every call; a cell looked up once per label set costs a property increment. Use
+ * A counter whose series are plain number cells, read at scrape time (a `ScrapeFamily`
+ * on the registry). A labelled `Counter.inc` hashes and validates its labels on every
+ * call; a cell looked up once per label set costs a property increment. Use
  * `inc()` for cold paths and `cell()` (kept by the caller) for hot ones. All increments
- * must go through this object: `collect` rebuilds the counter from the cells.
+ * must go through this object: each scrape exports exactly the cells.
  */
 export class CellCounter<L extends string> {
-  readonly counter: Counter<L>;
+  /** The family the registry renders (a counter built from the cells at each scrape). */
+  readonly family: ScrapeFamily<L>;
   private readonly cells = new Map<string, { labels: LabelValues<L>; cell: CounterCell }>();
 
   constructor(cfg: { name: string; help: string; labelNames: readonly L[]; registry: Registry }) {
     const cells = this.cells;
     this.labelNames = cfg.labelNames;
-    this.counter = new Counter<L>({
+    this.family = new ScrapeFamily<L>({
       name: cfg.name,
       help: cfg.help,
       labelNames: [...cfg.labelNames],
-      registers: [cfg.registry],
-      collect() {
-        this.reset();
-        for (const { labels, cell } of cells.values()) this.inc(labels, cell.value);
+      type: 'counter',
+      registry: cfg.registry,
+      collect(emit) {
+        for (const { labels, cell } of cells.values()) emit(labels, cell.value);
       },
     });
   }
