@@ -10,6 +10,7 @@ import { MrcEstimator } from '../service/estimator/estimator.ts';
 import { registerEstimatorGauges } from '../service/estimator/metrics.ts';
 import { zipfTrace } from '../service/estimator/synthetic-traces.ts';
 import { createMetrics } from '../service/metrics/registry.ts';
+import { median } from './bench/measure.ts';
 
 /** Options of `benchEstimator`. */
 export interface EstimatorBenchOptions {
@@ -32,9 +33,6 @@ export interface EstimatorBenchRow {
 }
 
 const PATTERNS = ['sheet', 'rows', 'formula', 'comments', 'user', 'perm'];
-const median = (xs: number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-
 function instrumented(inner: Cache, observer: MrcEstimator | undefined): InstrumentedCache {
   const metrics = createMetrics(new Registry(), { defaultMetrics: false });
   if (observer) registerEstimatorGauges(metrics.registry, observer);

@@ -6,6 +6,7 @@ import { createClient } from 'redis';
 import { RedisCache } from '../service/cache/redis-cache.ts';
 import { SET_WITH_TAGS } from '../service/cache/redis-scripts.ts';
 import { benchClusterVsStandalone, formatClusterBench } from './bench/cluster-vs-standalone.ts';
+import { median } from './bench/measure.ts';
 
 /** Options of `benchRedis`. */
 export interface RedisBenchOptions {
@@ -44,9 +45,6 @@ export interface RedisBenchResult {
 }
 
 const exec = promisify(execFile);
-const median = (xs: number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-
 /** `redis-benchmark` GET of our key: 50 clients (its default), optionally pipelined. */
 async function redisBenchmark(url: URL, key: string, pipeline: number): Promise<number> {
   // Sized to run ~1-3 s each on this machine (≈40k/s plain, ≈500k/s pipelined).

@@ -7,6 +7,7 @@ import { seededRandom } from '../service/estimator/synthetic-traces.ts';
 import { silentLogger } from '../service/logger.ts';
 import { createMetrics } from '../service/metrics/registry.ts';
 import { ScrapeFamily } from '../service/metrics/scrape-family.ts';
+import { median } from './bench/measure.ts';
 
 /** Options of `benchScrape`. */
 export interface ScrapeBenchOptions {
@@ -42,9 +43,6 @@ export interface ScrapeBenchResult {
   /** ms of every other family (default process metrics, cache counters). */
   readonly otherFamiliesMs: number;
 }
-
-const median = (xs: number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 async function timeMs(n: number, op: () => Promise<unknown>): Promise<number> {
   const each: number[] = [];

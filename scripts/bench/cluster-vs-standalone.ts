@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { RedisCache } from '../../service/cache/redis-cache.ts';
 import { ClusterTopology } from '../../service/cache/redis-cluster-topology.ts';
 import { startCluster } from '../../test/helpers/redis-servers.ts';
+import { median } from './measure.ts';
 
 /** Figures in operations per second, the same workload on both. */
 export interface ClusterBenchResult {
@@ -12,9 +13,6 @@ export interface ClusterBenchResult {
   readonly standaloneTaggedSet: number;
   readonly clusterTaggedSet: number;
 }
-
-const median = (xs: number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 async function throughput(op: (i: number) => Promise<unknown>, n: number, inflight: number) {
   let issued = 0;

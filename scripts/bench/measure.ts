@@ -1,3 +1,7 @@
+/** The median of `xs` (the upper one of an even count; 0 when empty). */
+export const median = (xs: readonly number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
 /** Result of one measured operation. */
 export interface Measurement {
   readonly name: string;
