@@ -39,6 +39,7 @@ bench: $(NODE_DEPS) ## micro-benchmarks with same-run baselines (not part of mak
 	npx tsx scripts/bench-estimator.ts
 	npx tsx scripts/bench-scrape.ts
 	npx tsx scripts/bench-redis.ts
+	npx tsx scripts/bench-http.ts
 
 .PHONY: phase2-report
 

@@ -1,5 +1,10 @@
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
-import { exampleApi } from './api/example-api.ts';
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type RequestHandler,
+  type Response,
+} from 'express';
+import { mountExampleApi } from './api/example-api.ts';
 import { type GracePolicy, NO_GRACE } from './api/grace.ts';
 import { UNMATCHED_ROUTE } from './api/routes-table.ts';
 import { SingleFlight } from './api/single-flight.ts';
@@ -42,13 +47,31 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: '64kb' }));
   app.use(requestMetrics(deps.metrics));
 
   const live: RuntimeSettings = deps.settings ?? {
     ttlMs: deps.ttlMs ?? 300_000,
     abControlPercent: deps.abControlPercent ?? 0,
   };
+
+  // The API first: its GETs are the hot path, matched before the internal endpoints.
+  mountExampleApi(app, {
+    cache: deps.cache,
+    metrics: deps.metrics,
+    source: deps.source,
+    flights: new SingleFlight(),
+    // Getters: read per request, so a config reload takes effect at once.
+    get ttlMs() {
+      return live.ttlMs;
+    },
+    writes: new WriteLog(),
+    get abControlPercent() {
+      return live.abControlPercent;
+    },
+    grace: deps.grace ?? NO_GRACE,
+    ...(deps.loadLock ? { lock: deps.loadLock } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
+  });
 
   app.get('/health', (_req, res) => {
     const draining = deps.isDraining?.() ?? false;
@@ -82,26 +105,6 @@ export function createApp(deps: AppDeps): Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
-  app.use(
-    exampleApi({
-      cache: deps.cache,
-      metrics: deps.metrics,
-      source: deps.source,
-      flights: new SingleFlight(),
-      // Getters: read per request, so a config reload takes effect at once.
-      get ttlMs() {
-        return live.ttlMs;
-      },
-      writes: new WriteLog(),
-      get abControlPercent() {
-        return live.abControlPercent;
-      },
-      grace: deps.grace ?? NO_GRACE,
-      ...(deps.loadLock ? { lock: deps.loadLock } : {}),
-      ...(deps.now ? { now: deps.now } : {}),
-    }),
-  );
-
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });
@@ -114,22 +117,36 @@ const healthConfig = (c: { lastResult: string; lastSuccessAt: string }) => ({
   lastSuccessAt: c.lastSuccessAt,
 });
 
-/** Observes `http_request_duration_seconds` by route template (never the raw URL). */
+/**
+ * Observes `http_request_duration_seconds` by route template (never the raw URL). One
+ * `finish` listener shared by every response (it reads the response it is called on), not
+ * a closure per request: on a cache hit the closure cost ~2 % of the throughput.
+ */
 function requestMetrics(metrics: Metrics): RequestHandler {
-  return (req, res, next) => {
-    const end = metrics.httpDuration.startTimer();
-    res.on('finish', () => {
-      const route = req.route?.path;
-      end({
-        route: typeof route === 'string' ? route : UNMATCHED_ROUTE,
-        method: req.method,
-        status_class: `${Math.floor(res.statusCode / 100)}xx`,
-        variant: res.locals.variant ?? 'off',
-      });
+  const histogram = metrics.httpDuration;
+  function observe(this: Response): void {
+    const route = this.req.route?.path;
+    const cell = histogram.cell({
+      route: typeof route === 'string' ? route : UNMATCHED_ROUTE,
+      method: this.req.method,
+      status_class: statusClass(this.statusCode),
+      variant: this.locals.variant ?? 'off',
     });
+    histogram.observe(cell, (performance.now() - this.locals.requestStart) / 1000);
+  }
+  return (_req, res, next) => {
+    res.locals.requestStart = performance.now();
+    res.on('finish', observe);
     next();
   };
 }
+
+/** `status_class`: the code's first digit then `xx` (the usual classes without a new string). */
+const STATUS_CLASS: readonly string[] = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+const statusClass = (code: number): string => {
+  const digit = Math.floor(code / 100);
+  return STATUS_CLASS[digit] ?? `${digit}xx`;
+};
 
 /** Last handler: logs the error, never sends internal messages to clients. */
 function errorHandler(logger: Logger): ErrorRequestHandler {

@@ -1,4 +1,4 @@
-import { type Request, type Response, Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import { SourceError } from '../source/faults.ts';
 import type { MetaSheetSource } from '../source/metasheet-source.ts';
 import { abVariant } from './ab-split.ts';
@@ -23,18 +23,20 @@ export interface ExampleApiDeps extends ReadThroughDeps {
 }
 
 /**
- * The MetaSheet example API (routes in `API_ROUTES`): reads go cache-aside through the
+ * Mounts the MetaSheet example API (routes in `API_ROUTES`) on `router` (the app itself:
+ * a nested Router would add a second dispatch to every request): reads go cache-aside through the
  * registry with key `<pattern>:<id>` and answer with an RFC 9211 `Cache-Status` header;
  * `PUT /api/sheets/:id` deletes the sheet's key and invalidates its tag, which every
  * sheet-derived key carries (also when the source write fails: a timed-out write may have
  * landed). A failing source answers 503 with what failed.
  */
-export function exampleApi(d: ExampleApiDeps): Router {
-  const router = Router();
+export function mountExampleApi(router: Router, d: ExampleApiDeps): void {
   for (const r of API_ROUTES) {
     if (r.method === 'GET') router.get(r.route, (req, res) => read(d, r, req, res));
   }
-  router.put(SHEET_WRITE.route, async (req, res) => {
+  // The JSON body parser only where a body is read: on every GET it cost a content-type
+  // check and an end-of-stream listener per request.
+  router.put(SHEET_WRITE.route, express.json({ limit: '64kb' }), async (req, res) => {
     const id = parseId(req, res);
     if (id === undefined) return;
     const title: unknown = req.body?.title;
@@ -58,7 +60,6 @@ export function exampleApi(d: ExampleApiDeps): Router {
     await invalidate(d, SHEET_WRITE, id);
     res.json(sheet);
   });
-  return router;
 }
 
 async function read(d: ExampleApiDeps, r: ReadRoute, req: Request, res: Response): Promise<void> {

@@ -1,5 +1,6 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, type Registry } from 'prom-client';
 import { CellCounter } from './cell-counter.ts';
+import { CellHistogram } from './cell-histogram.ts';
 import { HTTP_BUCKETS, METRICS } from './names.ts';
 
 /** Label names of a metric in the contract, as a tuple type. */
@@ -7,7 +8,8 @@ type LabelsOf<K extends keyof typeof METRICS> = (typeof METRICS)[K]['labels'][nu
 
 /**
  * The service's metrics, registered on an injected registry (never the global one).
- * Counters on the cache's hot path are `CellCounter`s (see there for why).
+ * Counters and the histogram on the request path are `CellCounter`s and a `CellHistogram`
+ * (see there for why).
  * Names, help and labels come from `METRICS`; estimator gauges are registered by the
  * estimator itself (they are computed at scrape time).
  */
@@ -20,8 +22,8 @@ export interface Metrics {
   readonly cacheErrors: CellCounter<LabelsOf<'cacheErrors'>>;
   readonly cacheInvalidations: CellCounter<LabelsOf<'cacheInvalidations'>>;
   readonly cacheEnabled: Gauge<LabelsOf<'cacheEnabled'>>;
-  readonly candidateRequests: Counter<LabelsOf<'candidateRequests'>>;
-  readonly httpDuration: Histogram<LabelsOf<'httpDuration'>>;
+  readonly candidateRequests: CellCounter<LabelsOf<'candidateRequests'>>;
+  readonly httpDuration: CellHistogram<LabelsOf<'httpDuration'>>;
   readonly keyPatternsTracked: Gauge;
   readonly keyPatternLimit: Gauge;
   readonly cacheEntries: Gauge<LabelsOf<'cacheEntries'>>;
@@ -106,8 +108,8 @@ export function createMetrics(registry: Registry, opts: CreateMetricsOptions = {
     cacheErrors: cells('cacheErrors'),
     cacheInvalidations: cells('cacheInvalidations'),
     cacheEnabled: gauge('cacheEnabled'),
-    candidateRequests: counter('candidateRequests'),
-    httpDuration: new Histogram({ ...spec('httpDuration'), buckets: [...HTTP_BUCKETS], ...reg }),
+    candidateRequests: cells('candidateRequests'),
+    httpDuration: new CellHistogram({ ...spec('httpDuration'), buckets: HTTP_BUCKETS, registry }),
     keyPatternsTracked: gauge('keyPatternsTracked'),
     keyPatternLimit: gauge('keyPatternLimit'),
     cacheEntries: gauge('cacheEntries'),
