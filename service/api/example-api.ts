@@ -1,4 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
+import type { CounterCell } from '../metrics/cell-counter.ts';
 import { SourceError } from '../source/faults.ts';
 import type { MetaSheetSource } from '../source/metasheet-source.ts';
 import { abVariant } from './ab-split.ts';
@@ -32,7 +33,14 @@ export interface ExampleApiDeps extends ReadThroughDeps {
  */
 export function mountExampleApi(router: Router, d: ExampleApiDeps): void {
   for (const r of API_ROUTES) {
-    if (r.method === 'GET') router.get(r.route, (req, res) => read(d, r, req, res));
+    if (r.method !== 'GET') continue;
+    // Looked up on the first candidate request (the series appears then, not before).
+    let candidates: CounterCell | undefined;
+    const count = () => {
+      candidates ??= d.metrics.candidateRequests.cell({ route: r.route, method: r.method });
+      candidates.value++;
+    };
+    router.get(r.route, (req, res) => read(d, r, count, req, res));
   }
   // The JSON body parser only where a body is read: on every GET it cost a content-type
   // check and an end-of-stream listener per request.
@@ -62,11 +70,21 @@ export function mountExampleApi(router: Router, d: ExampleApiDeps): void {
   });
 }
 
-async function read(d: ExampleApiDeps, r: ReadRoute, req: Request, res: Response): Promise<void> {
+async function read(
+  d: ExampleApiDeps,
+  r: ReadRoute,
+  countCandidate: () => void,
+  req: Request,
+  res: Response,
+): Promise<void> {
   const id = parseId(req, res);
   if (id === undefined) return;
-  countCandidate(d, r);
-  const variant = d.cache.isEnabled ? abVariant(stableKey(req, id), d.abControlPercent) : 'off';
+  // FEATURE_CACHE (read per request: it can change at run time) gates every cache metric.
+  const enabled = d.cache.isEnabled;
+  if (enabled && r.candidate) countCandidate();
+  const percent = d.abControlPercent;
+  // No split configured: no A/B key to compute (abVariant would answer 'off').
+  const variant = enabled && percent > 0 ? abVariant(stableKey(req, id), percent) : 'off';
   res.locals.variant = variant;
   let value: unknown;
   try {
@@ -75,10 +93,10 @@ async function read(d: ExampleApiDeps, r: ReadRoute, req: Request, res: Response
       pattern: r.keyPattern,
       tags: [ownerTag(r.owner, id)],
       variant,
-      load: async () => (await r.load(d.source, id, r.baseLatencyMs)) ?? undefined,
+      load: loaderOf(d.source, r, id),
     });
     value = read.value;
-    res.set('Cache-Status', cacheStatusHeader(read.outcome));
+    res.setHeader('Cache-Status', cacheStatusHeader(read.outcome));
   } catch (err) {
     if (!sourceFailed(err, res)) throw err;
     return;
@@ -88,6 +106,11 @@ async function read(d: ExampleApiDeps, r: ReadRoute, req: Request, res: Response
     return;
   }
   res.json(value);
+}
+
+/** The source load of one read (`undefined`: not found). */
+function loaderOf(source: MetaSheetSource, r: ReadRoute, id: number): () => Promise<unknown> {
+  return async () => (await r.load(source, id, r.baseLatencyMs)) ?? undefined;
 }
 
 /** Key patterns whose values derive from each owner's records (tagged `<owner>:<id>`). */
@@ -116,12 +139,6 @@ function sourceFailed(err: unknown, res: Response): boolean {
   if (!(err instanceof SourceError)) return false;
   res.status(503).json({ error: `source unavailable: ${err.message}` });
   return true;
-}
-
-function countCandidate(d: ExampleApiDeps, r: ReadRoute): void {
-  // FEATURE_CACHE (read per request: it can change at run time) gates every cache metric.
-  if (d.cache.isEnabled && r.candidate)
-    d.metrics.candidateRequests.inc({ route: r.route, method: r.method });
 }
 
 /** A/B key: the caller's user id when given (x-user-id), else the resource id. */

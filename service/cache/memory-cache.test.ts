@@ -49,3 +49,21 @@ describe('MemoryCache bounds', () => {
     expect(await c.invalidateTag('t:9')).toEqual({ ok: true, value: 1 });
   });
 });
+
+describe('MemoryCache values', () => {
+  it('returns one deep-frozen copy: callers cannot change what is cached', async () => {
+    const cache = new MemoryCache();
+    const value = { id: 1, tags: ['a'], nested: { n: 1 } };
+    await cache.set('user:1', value, { ttlMs: 60_000 });
+    const a = await cache.get<typeof value>('user:1');
+    const b = await cache.get<typeof value>('user:1');
+    if (!a.ok || !a.value || !b.ok) throw new Error('expected a hit');
+    expect(a.value).not.toBe(value); // a copy of what was set
+    expect(b.value).toBe(a.value); // the same copy each time: no parse per get
+    expect(Object.isFrozen(a.value.nested) && Object.isFrozen(a.value.tags)).toBe(true);
+    expect(() => {
+      (a.value as { nested: { n: number } }).nested.n = 2;
+    }).toThrow(TypeError);
+    expect(await cache.get('user:1')).toEqual({ ok: true, value });
+  });
+});
