@@ -41,7 +41,7 @@ export class SingleFlight {
 
   /** Closes a ticket (twice is harmless) and drops settled loads no open ticket predates. */
   end(ticket: ReadTicket): void {
-    if (!this.open.delete(ticket)) return;
+    if (!this.open.delete(ticket) || this.settled.size === 0) return;
     const oldest = this.open.values().next();
     const floor = oldest.done ? Number.POSITIVE_INFINITY : oldest.value;
     for (const [key, s] of this.settled) {

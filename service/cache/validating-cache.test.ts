@@ -64,3 +64,54 @@ describe('ValidatingCache', () => {
     expect(nestedDeeperThan('x', 0)).toBe(false);
   });
 });
+
+describe('ValidatingCache judges a frozen value once', () => {
+  function counted() {
+    let checks = 0;
+    const counting: ValuePolicy = {
+      schemaFor: () => ({
+        version: 1,
+        check: (v) => {
+          checks++;
+          return typeof v === 'number' ? undefined : 'not a number';
+        },
+      }),
+    };
+    return { counting, checks: () => checks };
+  }
+
+  it('over MemoryCache (one frozen copy per set): checked on the first get only, again after a set', async () => {
+    const { counting, checks } = counted();
+    const cache = new ValidatingCache(new MemoryCache(), counting);
+    await cache.set('num:1', 7, ttl);
+    for (let i = 0; i < 3; i++) expect(await cache.get('num:1')).toEqual({ ok: true, value: 7 });
+    expect(checks()).toBe(1);
+    await cache.set('num:1', 8, ttl); // a new copy: judged anew
+    expect(await cache.get('num:1')).toEqual({ ok: true, value: 8 });
+    expect(checks()).toBe(2);
+  });
+
+  it('a cache returning new objects (as Redis does) is checked on every get', async () => {
+    const { counting, checks } = counted();
+    const inner = new MemoryCache();
+    const thawed = {
+      ...inner,
+      impl: 'thawed',
+      get: async <T>(key: string) => {
+        const r = await inner.get<T>(key);
+        return r.ok && r.value !== undefined
+          ? { ok: true as const, value: structuredClone(r.value) }
+          : r;
+      },
+      set: inner.set.bind(inner),
+      del: inner.del.bind(inner),
+      invalidateTag: inner.invalidateTag.bind(inner),
+      close: inner.close.bind(inner),
+      breaker: undefined,
+    };
+    const cache = new ValidatingCache(thawed, counting);
+    await cache.set('num:1', 7, ttl);
+    for (let i = 0; i < 3; i++) expect(await cache.get('num:1')).toEqual({ ok: true, value: 7 });
+    expect(checks()).toBe(3);
+  });
+});

@@ -51,6 +51,8 @@ interface Envelope {
 export class ValidatingCache implements Cache {
   readonly impl: string;
   readonly #maxDepth: number;
+  /** Frozen values already judged good, with the key they were read under. */
+  readonly #accepted = new WeakMap<object, string>();
 
   constructor(
     readonly inner: Cache,
@@ -67,8 +69,14 @@ export class ValidatingCache implements Cache {
       return r;
     }
     if (r.value === undefined) return r as Result<undefined>;
+    if (this.#accepted.get(r.value as object) === key) return ok((r.value as Envelope).d as T);
     const problem = this.#problem(key, r.value);
-    if (problem === undefined) return ok((r.value as Envelope).d as T);
+    if (problem === undefined) {
+      // A frozen value (MemoryCache returns the same frozen copy each time) cannot change:
+      // its verdict holds for every later get of it under the same key.
+      if (Object.isFrozen(r.value)) this.#accepted.set(r.value as object, key);
+      return ok((r.value as Envelope).d as T);
+    }
     await this.#drop(key);
     return fail(new CacheError('serialization', `cached value rejected: ${problem}`));
   }
