@@ -34,7 +34,8 @@ lint: $(NODE_DEPS) ## biome
 load: $(NODE_DEPS) ## drive the example API: make load URL=http://127.0.0.1:8900 DURATION=30 RATE=200
 	npx tsx scripts/loadgen.ts --url $(or $(URL),http://127.0.0.1:8900) --duration $(or $(DURATION),30) --rate $(or $(RATE),200)
 
-bench: $(NODE_DEPS) ## micro-benchmarks with same-run baselines (not part of make test)
+bench: ## micro-benchmarks with same-run baselines (not part of make test; installs wrk)
+	bash scripts/setup.sh --bench
 	npx tsx scripts/bench.ts
 	npx tsx scripts/bench-estimator.ts
 	npx tsx scripts/bench-scrape.ts

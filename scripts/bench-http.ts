@@ -10,7 +10,7 @@
  * inverse ratio of their CPU per request, measured under the same conditions. Measured in
  * turns instead (one server, then the other) the same ratio moved by ±15 % between rounds
  * on these machines, because the CPU's own speed drifts; served together, a bare app
- * against itself reads 1.00–1.03 (`--calibrate`).
+ * against a second bare app reads 0.96–1.01 (`--calibrate`).
  *
  *   npx tsx scripts/bench-http.ts [--rounds 6] [--seconds 5] [--connections 50] [--calibrate]
  *

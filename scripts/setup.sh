@@ -2,6 +2,7 @@
 # Installs what the tests need, only when missing: npm packages (npm ci), Debian's
 # `prometheus` (promtool + server) and a running Redis on REDIS_URL (default
 # 127.0.0.1:6379; `redis-server` from Debian when none answers). Idempotent.
+# `--bench` also installs what `make bench` drives the service with: `wrk` (and `taskset`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,10 @@ apt_install() {
 }
 
 command -v promtool >/dev/null && command -v prometheus >/dev/null || apt_install prometheus
+if [ "${1:-}" = --bench ]; then
+  command -v wrk >/dev/null || apt_install wrk
+  command -v taskset >/dev/null || apt_install util-linux
+fi
 
 redis_url="${REDIS_URL:-redis://127.0.0.1:6379}"
 hostport="${redis_url#redis://}"; hostport="${hostport##*@}"; hostport="${hostport%%/*}"
