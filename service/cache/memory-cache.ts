@@ -6,7 +6,10 @@ import { CacheError, fail, ok, type Result } from './result.ts';
 export interface MemoryCacheOptions {
   /** Most entries held; least recently used go first. @default 10_000 */
   readonly maxEntries?: number;
-  /** Most bytes held (UTF-16 length of the JSON value ×2 + key). @default 64 MiB */
+  /**
+   * Most bytes held, counted per entry as its JSON in UTF-16 (×2) + key + 64 (the frozen
+   * copy kept is of that order). @default 64 MiB
+   */
   readonly maxBytes?: number;
   /** Largest single value accepted, in bytes; larger ones are declined. @default maxBytes / 16 */
   readonly maxValueBytes?: number;
