@@ -25,6 +25,17 @@ const declarationCache = new Map<string, ts.SourceFile>();
  */
 export function typecheckSource(source: string): SourceDiagnostic[] {
   const fileName = fileURLToPath(new URL('./__known-fields__.ts', import.meta.url));
+  return typecheckModules(new Map([[fileName, source]])).get(fileName) ?? [];
+}
+
+/**
+ * Type-checks in-memory TypeScript modules (strict, ES2022, NodeNext) in one program, keyed
+ * by absolute path: place them inside the repository so `node_modules` resolves as for its
+ * own code. The diagnostics of each module, with the text of the line they point at.
+ */
+export function typecheckModules(
+  modules: ReadonlyMap<string, string>,
+): Map<string, (SourceDiagnostic & { readonly lineText: string })[]> {
   const options: ts.CompilerOptions = {
     strict: true,
     noEmit: true,
@@ -38,23 +49,37 @@ export function typecheckSource(source: string): SourceDiagnostic[] {
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
   const fileExists = host.fileExists.bind(host);
+  const readFile = host.readFile.bind(host);
   host.getSourceFile = (name, languageVersion, ...rest) => {
-    if (name === fileName) return ts.createSourceFile(name, source, languageVersion);
+    const text = modules.get(name);
+    if (text !== undefined) return ts.createSourceFile(name, text, languageVersion);
     const cached = declarationCache.get(name);
     if (cached !== undefined) return cached;
     const parsed = getSourceFile(name, languageVersion, ...rest);
     if (parsed !== undefined && name.endsWith('.d.ts')) declarationCache.set(name, parsed);
     return parsed;
   };
-  host.fileExists = (name) => name === fileName || fileExists(name);
-  const program = ts.createProgram([fileName], options, host);
-  const sourceFile = program.getSourceFile(fileName);
-  return ts.getPreEmitDiagnostics(program, sourceFile).map((d) => ({
-    line:
-      sourceFile && d.start !== undefined
-        ? sourceFile.getLineAndCharacterOfPosition(d.start).line
-        : -1,
-    code: d.code,
-    message: ts.flattenDiagnosticMessageText(d.messageText, ' '),
-  }));
+  host.fileExists = (name) => modules.has(name) || fileExists(name);
+  host.readFile = (name) => modules.get(name) ?? readFile(name);
+  const program = ts.createProgram([...modules.keys()], options, host);
+  const out = new Map<string, (SourceDiagnostic & { readonly lineText: string })[]>();
+  for (const name of modules.keys()) {
+    const sourceFile = program.getSourceFile(name);
+    out.set(
+      name,
+      ts.getPreEmitDiagnostics(program, sourceFile).map((d) => {
+        const line =
+          sourceFile && d.start !== undefined
+            ? sourceFile.getLineAndCharacterOfPosition(d.start).line
+            : -1;
+        return {
+          line,
+          code: d.code,
+          message: ts.flattenDiagnosticMessageText(d.messageText, ' '),
+          lineText: sourceFile?.text.split('\n')[line]?.trim() ?? '',
+        };
+      }),
+    );
+  }
+  return out;
 }

@@ -2,10 +2,11 @@
  * Offline check of dashboard JSON against the SDK's own model types: each JSON is
  * compiled as an object literal of the `Dashboard` interface, so TypeScript reports
  * wrong types, missing required fields and (excess-property checks) misspelt fields.
- * No Grafana server runs here; this is the closest thing to its schema validation.
+ * No Grafana server runs here; this is the closest thing to its schema validation. The
+ * compiler setup is the one the k8s field lint uses (`k8s/validate/typecheck.ts`).
  */
 import { join } from 'node:path';
-import ts from 'typescript';
+import { typecheckModules } from '../../../k8s/validate/typecheck.ts';
 
 /** The type the JSON must satisfy: the SDK model with enums as their values, no methods. */
 const PRELUDE = `
@@ -38,36 +39,11 @@ export function checkDashboardModels(
       `${PRELUDE}\nexport const d: DashboardJson = ${JSON.stringify(dashboards[n], null, 1)};\n`,
     ]),
   );
-  const options: ts.CompilerOptions = {
-    strict: true,
-    noEmit: true,
-    skipLibCheck: true,
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    types: [],
-  };
-  const host = ts.createCompilerHost(options);
-  const { getSourceFile, fileExists, readFile } = host;
-  host.fileExists = (f) => files.has(f) || fileExists.call(host, f);
-  host.readFile = (f) => files.get(f) ?? readFile.call(host, f);
-  host.getSourceFile = (f, lang, ...rest) => {
-    const text = files.get(f);
-    return text !== undefined
-      ? ts.createSourceFile(f, text, lang)
-      : getSourceFile.call(host, f, lang, ...rest);
-  };
-  const program = ts.createProgram([...files.keys()], options, host);
-  const out: Record<string, string[]> = {};
-  [...files.keys()].forEach((file, i) => {
-    const source = program.getSourceFile(file);
-    const diags = source ? ts.getPreEmitDiagnostics(program, source) : [];
-    out[names[i] ?? file] = diags.map((d) => {
-      const where =
-        d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
-      const line = where ? d.file?.text.split('\n')[where.line]?.trim() : '';
-      return `${ts.flattenDiagnosticMessageText(d.messageText, '\n')} (at ${line})`;
-    });
-  });
-  return out;
+  const diagnostics = typecheckModules(files);
+  return Object.fromEntries(
+    [...files.keys()].map((file, i) => [
+      names[i] ?? file,
+      (diagnostics.get(file) ?? []).map((d) => `${d.message} (at ${d.lineText})`),
+    ]),
+  );
 }
