@@ -158,15 +158,18 @@ async function main(): Promise<void> {
   const base: number[] = [];
   for (let r = 0; r < rounds; r++) {
     // Alternate which wrk starts first.
-    const [s, b] =
-      r % 2 === 0
-        ? await together(serviceUrl, bareUrl, seconds)
-        : (await together(bareUrl, serviceUrl, seconds)).reverse();
-    svc.push(s as number);
-    base.push(b as number);
-    ratios.push((s as number) / (b as number));
+    const first = r % 2 === 0;
+    const [x, y] = await together(
+      first ? serviceUrl : bareUrl,
+      first ? bareUrl : serviceUrl,
+      seconds,
+    );
+    const [s, b] = first ? [x, y] : [y, x];
+    svc.push(s);
+    base.push(b);
+    ratios.push(s / b);
     process.stdout.write(
-      `  round ${r + 1}: ${label} ${(s as number).toFixed(0).padStart(6)} req/s  bare ${(b as number).toFixed(0).padStart(6)} req/s  ${((s as number) / (b as number)).toFixed(2)}×\n`,
+      `  round ${r + 1}: ${label} ${s.toFixed(0).padStart(6)} req/s  bare ${b.toFixed(0).padStart(6)} req/s  ${(s / b).toFixed(2)}×\n`,
     );
   }
   process.stdout.write(

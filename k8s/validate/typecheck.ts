@@ -65,6 +65,8 @@ export function typecheckModules(
   const out = new Map<string, (SourceDiagnostic & { readonly lineText: string })[]>();
   for (const name of modules.keys()) {
     const sourceFile = program.getSourceFile(name);
+    // Line starts are computed once per file by TypeScript: no split of the text per diagnostic.
+    const starts = sourceFile?.getLineStarts() ?? [];
     out.set(
       name,
       ts.getPreEmitDiagnostics(program, sourceFile).map((d) => {
@@ -76,7 +78,8 @@ export function typecheckModules(
           line,
           code: d.code,
           message: ts.flattenDiagnosticMessageText(d.messageText, ' '),
-          lineText: sourceFile?.text.split('\n')[line]?.trim() ?? '',
+          lineText:
+            line < 0 ? '' : (sourceFile?.text.slice(starts[line], starts[line + 1]).trim() ?? ''),
         };
       }),
     );
