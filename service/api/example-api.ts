@@ -5,6 +5,7 @@ import type { MetaSheetSource } from '../source/metasheet-source.ts';
 import { abVariant } from './ab-split.ts';
 import { cacheStatusHeader } from './cache-status.ts';
 import { type ReadThroughDeps, readThrough } from './read-through.ts';
+import { sendJson } from './send-json.ts';
 import {
   API_ROUTES,
   cacheKey,
@@ -105,7 +106,7 @@ async function read(
     res.status(404).json({ error: `${r.owner} ${id} not found` });
     return;
   }
-  res.json(value);
+  sendJson(res, value);
 }
 
 /** The source load of one read (`undefined`: not found). */
