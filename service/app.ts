@@ -6,6 +6,7 @@ import express, {
 } from 'express';
 import { mountExampleApi } from './api/example-api.ts';
 import { type GracePolicy, NO_GRACE } from './api/grace.ts';
+import { dispatchHotReads } from './api/hot-reads.ts';
 import { UNMATCHED_ROUTE } from './api/routes-table.ts';
 import { SingleFlight } from './api/single-flight.ts';
 import { WriteLog } from './api/write-log.ts';
@@ -41,13 +42,19 @@ export interface AppDeps {
   readonly settings?: RuntimeSettings;
   /** State of the last config reload, shown in `/health` and `/internal/cache`. @default none */
   readonly configStatus?: () => { readonly lastResult: string; readonly lastSuccessAt: string };
+  /**
+   * The API's GETs dispatched before Express' router (`dispatchHotReads`); false: every
+   * request through the router (the test comparing both lanes). @default true
+   */
+  readonly hotReads?: boolean;
 }
 
 /** Builds the Express app: no listening, no env, no module state. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(requestMetrics(deps.metrics));
+  const observeRequest = requestMetrics(deps.metrics);
+  app.use(observeRequest);
 
   const live: RuntimeSettings = deps.settings ?? {
     ttlMs: deps.ttlMs ?? 300_000,
@@ -55,7 +62,7 @@ export function createApp(deps: AppDeps): Express {
   };
 
   // The API first: its GETs are the hot path, matched before the internal endpoints.
-  mountExampleApi(app, {
+  const reads = mountExampleApi(app, {
     cache: deps.cache,
     metrics: deps.metrics,
     source: deps.source,
@@ -108,9 +115,18 @@ export function createApp(deps: AppDeps): Express {
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });
-  app.use(errorHandler(deps.logger));
+  const onError = errorHandler(deps.logger);
+  app.use(onError);
+  if (deps.hotReads ?? true) {
+    dispatchHotReads(app, reads, {
+      before: observeRequest,
+      onError: (err, req, res) => onError(err, req, res, NOOP),
+    });
+  }
   return app;
 }
+
+const NOOP = () => {};
 
 const healthConfig = (c: { lastResult: string; lastSuccessAt: string }) => ({
   lastReload: c.lastResult,

@@ -4,8 +4,8 @@ import { SourceError } from '../source/faults.ts';
 import type { MetaSheetSource } from '../source/metasheet-source.ts';
 import { abVariant } from './ab-split.ts';
 import { cacheStatusHeader } from './cache-status.ts';
+import type { HotRead } from './hot-reads.ts';
 import { type ReadThroughDeps, readThrough } from './read-through.ts';
-import { sendJson } from './send-json.ts';
 import {
   API_ROUTES,
   cacheKey,
@@ -16,6 +16,7 @@ import {
   type TagOwner,
   type WriteRoute,
 } from './routes-table.ts';
+import { sendJson } from './send-json.ts';
 
 /** What the example API needs. */
 export interface ExampleApiDeps extends ReadThroughDeps {
@@ -30,9 +31,11 @@ export interface ExampleApiDeps extends ReadThroughDeps {
  * registry with key `<pattern>:<id>` and answer with an RFC 9211 `Cache-Status` header;
  * `PUT /api/sheets/:id` deletes the sheet's key and invalidates its tag, which every
  * sheet-derived key carries (also when the source write fails: a timed-out write may have
- * landed). A failing source answers 503 with what failed.
+ * landed). A failing source answers 503 with what failed. Returns the GETs by route
+ * template, for `dispatchHotReads`.
  */
-export function mountExampleApi(router: Router, d: ExampleApiDeps): void {
+export function mountExampleApi(router: Router, d: ExampleApiDeps): Map<string, HotRead> {
+  const reads = new Map<string, HotRead>();
   for (const r of API_ROUTES) {
     if (r.method !== 'GET') continue;
     // Looked up on the first candidate request (the series appears then, not before).
@@ -41,7 +44,9 @@ export function mountExampleApi(router: Router, d: ExampleApiDeps): void {
       candidates ??= d.metrics.candidateRequests.cell({ route: r.route, method: r.method });
       candidates.value++;
     };
-    router.get(r.route, (req, res) => read(d, r, count, req, res));
+    const handle = (req: Request, res: Response) => read(d, r, count, req, res);
+    const template: string = r.route;
+    reads.set(template, { route: router.route(template).get(handle), handle });
   }
   // The JSON body parser only where a body is read: on every GET it cost a content-type
   // check and an end-of-stream listener per request.
@@ -69,6 +74,7 @@ export function mountExampleApi(router: Router, d: ExampleApiDeps): void {
     await invalidate(d, SHEET_WRITE, id);
     res.json(sheet);
   });
+  return reads;
 }
 
 async function read(

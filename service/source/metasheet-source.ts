@@ -32,7 +32,7 @@ export interface SourceOptions {
   readonly timeoutMs?: number;
   /** Injected faults (see `SourceFaults`); changeable at run time with `setFaults`. @default none */
   readonly faults?: SourceFaults;
-  /** Wall clock for the outage window. @default Date.now */
+  /** Wall clock of the outage window and of an edit's `updatedAt`. @default Date.now */
   readonly now?: () => number;
 }
 
@@ -160,7 +160,7 @@ export class MetaSheetSource {
       ...current,
       title,
       version: current.version + 1,
-      updatedAt: new Date().toISOString(),
+      updatedAt: new Date(this.now()).toISOString(),
     };
     this.edits.set(id, next);
     return next;

@@ -25,6 +25,8 @@ export interface TestAppOptions {
   readonly loadLock?: LoadLock;
   /** Wall clock for fresh times and the source's outage window. @default Date.now */
   readonly now?: () => number;
+  /** API GETs before Express' router (`dispatchHotReads`). @default true, as the service */
+  readonly hotReads?: boolean;
 }
 
 /**
@@ -50,5 +52,8 @@ export function buildTestApp(o: TestAppOptions = {}) {
     ...(o.loadLock ? { loadLock: o.loadLock } : {}),
     ...(o.now ? { now: o.now, wallNow: o.now } : {}),
   });
-  return { app: createApp(deps), ...deps };
+  return {
+    app: createApp({ ...deps, ...(o.hotReads !== undefined ? { hotReads: o.hotReads } : {}) }),
+    ...deps,
+  };
 }
