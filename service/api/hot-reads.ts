@@ -60,12 +60,14 @@ export function dispatchHotReads(
       return;
     }
     // What app.handle and the router set before a route's handler runs.
-    const rq = Object.setPrototypeOf(req, app.request) as Request;
-    const rs = Object.setPrototypeOf(res, app.response) as Response;
+    if (app.enabled('x-powered-by')) res.setHeader('X-Powered-By', 'Express');
+    const rq = req as Request;
+    const rs = res as Response;
     rq.res = rs;
     rs.req = rq;
+    Object.setPrototypeOf(req, app.request);
+    Object.setPrototypeOf(res, app.response);
     rs.locals ??= Object.create(null);
-    if (app.enabled('x-powered-by')) rs.setHeader('X-Powered-By', 'Express');
     rq.originalUrl ??= rq.url;
     rq.baseUrl = '';
     rq.params = { id: hot.id };
