@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import { describe, expect, it, vi } from 'vitest';
+import { answer, type RequestSpec } from '../../test/helpers/answer.ts';
 import { buildTestApp } from '../../test/helpers/build-test-app.ts';
 import { MemoryCache } from '../cache/memory-cache.ts';
 import { dispatchHotReads, type HotRead } from './hot-reads.ts';
@@ -14,31 +15,6 @@ function lanes() {
   const hot = buildTestApp({ cache: new MemoryCache(), now, hotReads: true });
   const routed = buildTestApp({ cache: new MemoryCache(), now, hotReads: false });
   return { hot, routed };
-}
-
-type Method = 'get' | 'head' | 'put';
-interface Step {
-  readonly method: Method;
-  readonly path: string;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: object;
-}
-
-/** Status, every header but Date, and the body text. */
-async function answer(app: Express, s: Step) {
-  let r = request(app)[s.method](s.path);
-  for (const [k, v] of Object.entries(s.headers ?? {})) r = r.set(k, v);
-  if (s.body) r = r.send(s.body);
-  const res = await r.buffer(true).parse((resp, done) => {
-    let text = '';
-    resp.setEncoding('utf8');
-    resp.on('data', (c: string) => {
-      text += c;
-    });
-    resp.on('end', () => done(null, text));
-  });
-  const { date: _date, ...headers } = res.headers as Record<string, string>;
-  return { status: res.status, headers, body: res.body as unknown };
 }
 
 /** Every sample of the app's exposition but request durations (timings differ between runs). */
@@ -76,7 +52,7 @@ describe('hot reads: the API GETs answered before the router, as the router answ
 
   it('answers every request of a session exactly as the router does, and counts the same metrics', async () => {
     const { hot, routed } = lanes();
-    const steps: Step[] = [];
+    const steps: RequestSpec[] = [];
     for (const route of GETS) {
       const path = route.replace(':id', '3');
       steps.push({ method: 'get', path }, { method: 'get', path }, { method: 'head', path });
@@ -107,7 +83,7 @@ describe('hot reads: the API GETs answered before the router, as the router answ
     const etag = (await answer(routed.app, { method: 'get', path: '/api/users/3' })).headers.etag;
     expect(etag).toBeTruthy();
     await answer(hot.app, { method: 'get', path: '/api/users/3' });
-    const cond: Step = {
+    const cond: RequestSpec = {
       method: 'get',
       path: '/api/users/3',
       headers: { 'If-None-Match': etag ?? '' },

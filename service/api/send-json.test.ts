@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
-import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { answer } from '../../test/helpers/answer.ts';
 import { sendJson } from './send-json.ts';
 
 const deepFreeze = <T>(v: T): T => {
@@ -26,23 +26,13 @@ function appWith(value: () => unknown, configure: (app: Express) => void = () =>
   return app;
 }
 
-/** Status, headers (all but Date) and body bytes. */
-async function answer(
+/** `answer` of a GET or HEAD with headers. */
+const answerTo = (
   app: Express,
   method: 'get' | 'head',
   path: string,
   headers: Record<string, string>,
-) {
-  let r = request(app)[method](path);
-  for (const [k, v] of Object.entries(headers)) r = r.set(k, v);
-  const res = await r.buffer(true).parse((resp, done) => {
-    const chunks: Buffer[] = [];
-    resp.on('data', (c: Buffer) => chunks.push(c));
-    resp.on('end', () => done(null, Buffer.concat(chunks).toString('utf8')));
-  });
-  const { date: _date, ...rest } = res.headers as Record<string, string>;
-  return { status: res.status, headers: rest, body: res.body as string };
-}
+) => answer(app, { method, path, headers });
 
 const USER = {
   id: 7,
@@ -70,8 +60,8 @@ describe('sendJson answers exactly as res.json', () => {
   ] as const) {
     it.each(cases)(`${what}: %s`, async (_name, method, headers) => {
       const app = appWith(value);
-      const viaJson = await answer(app, method, '/json', headers);
-      const viaSend = await answer(app, method, '/send', headers);
+      const viaJson = await answerTo(app, method, '/json', headers);
+      const viaSend = await answerTo(app, method, '/send', headers);
       expect(viaSend).toEqual(viaJson);
       expect(viaJson.headers['cache-status']).toBe('x');
       if (viaJson.status === 200 && method === 'get') {
@@ -82,19 +72,19 @@ describe('sendJson answers exactly as res.json', () => {
 
   it('answers 304 to the ETag it sent, as res.json does', async () => {
     const app = appWith(() => FROZEN);
-    const first = await answer(app, 'get', '/send', {});
+    const first = await answerTo(app, 'get', '/send', {});
     expect(first.status).toBe(200);
     const etag = first.headers.etag ?? '';
     expect(etag).toMatch(/^W\//);
     for (const path of ['/json', '/send']) {
       for (const method of ['get', 'head'] as const) {
-        const again = await answer(app, method, path, { 'If-None-Match': etag });
+        const again = await answerTo(app, method, path, { 'If-None-Match': etag });
         expect(again.status, `${method} ${path}`).toBe(304);
         expect(again.headers['content-type']).toBeUndefined();
       }
     }
-    expect(await answer(app, 'get', '/send', { 'If-None-Match': etag })).toEqual(
-      await answer(app, 'get', '/json', { 'If-None-Match': etag }),
+    expect(await answerTo(app, 'get', '/send', { 'If-None-Match': etag })).toEqual(
+      await answerTo(app, 'get', '/json', { 'If-None-Match': etag }),
     );
   });
 
@@ -111,8 +101,8 @@ describe('sendJson answers exactly as res.json', () => {
   ])('follows an app with %s', async (_name, configure) => {
     const app = appWith(() => FROZEN, configure);
     for (const [, method, headers] of cases) {
-      expect(await answer(app, method, '/send', headers)).toEqual(
-        await answer(app, method, '/json', headers),
+      expect(await answerTo(app, method, '/send', headers)).toEqual(
+        await answerTo(app, method, '/json', headers),
       );
     }
   });
@@ -121,7 +111,7 @@ describe('sendJson answers exactly as res.json', () => {
     const value = deepFreeze({ ...structuredClone(USER), once: true });
     const app = appWith(() => value);
     const stringify = vi.spyOn(JSON, 'stringify');
-    for (let i = 0; i < 5; i++) expect((await answer(app, 'get', '/send', {})).status).toBe(200);
+    for (let i = 0; i < 5; i++) expect((await answerTo(app, 'get', '/send', {})).status).toBe(200);
     const ofValue = stringify.mock.calls.filter(([v]) => v === value).length;
     expect(ofValue).toBe(1);
   });
