@@ -20,7 +20,7 @@ export interface RedisBenchOptions {
   readonly inflight?: number;
   /** Rounds; each figure is the median over rounds (this machine is noisy). @default 3 */
   readonly rounds?: number;
-  /** Rounds of set pairs (raw, then cache, or the reverse). @default 7 */
+  /** Rounds of set pairs (raw, then cache, or the reverse). @default 15 */
   readonly setRounds?: number;
 }
 
@@ -226,7 +226,7 @@ export async function benchRedis(
     // Sets: more, shorter rounds, each a pair measured back to back (order alternating),
     // and the ratio taken per pair: the CPU's speed drifts over seconds on these machines,
     // which moved a ratio of medians taken minutes apart between 0.60 and 1.10.
-    const setRounds = opts.setRounds ?? 7;
+    const setRounds = opts.setRounds ?? 15;
     const pairN = setN;
     for (let round = 0; round < setRounds; round++) {
       const pairs = [
