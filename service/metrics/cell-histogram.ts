@@ -23,6 +23,15 @@ interface HistogramSample<L extends string> {
   readonly exemplar?: null;
 }
 
+/** A histogram family as prom-client's registry reads it, with samples of type `V`. */
+interface HistogramData<V> {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'histogram';
+  readonly values: V[];
+  readonly aggregator: 'sum';
+}
+
 /**
  * A histogram whose series are cells looked up once per label set, exported in
  * prom-client's format (the same text as a prom-client `Histogram` with the same
@@ -89,13 +98,7 @@ export class CellHistogram<L extends string> {
   }
 
   /** What the registry renders: cumulative buckets, +Inf, sum and count per series. */
-  async getForPromString(): Promise<{
-    name: string;
-    help: string;
-    type: 'histogram';
-    values: HistogramSample<L>[];
-    aggregator: 'sum';
-  }> {
+  async getForPromString(): Promise<HistogramData<HistogramSample<L>>> {
     const values: HistogramSample<L>[] = [];
     const bucket = `${this.name}_bucket`;
     for (const { labels, cell } of this.series.values()) {
@@ -127,13 +130,7 @@ export class CellHistogram<L extends string> {
   }
 
   /** prom-client's `get()`: each sample's labels with the series' labels merged in. */
-  async get(): Promise<{
-    name: string;
-    help: string;
-    type: 'histogram';
-    values: MetricValue<string>[];
-    aggregator: 'sum';
-  }> {
+  async get(): Promise<HistogramData<MetricValue<string>>> {
     const data = await this.getForPromString();
     const values = data.values.map(({ labels, sharedLabels, ...rest }) => ({
       ...rest,
